@@ -1,0 +1,34 @@
+import type { MarketEvent } from './events.js';
+import { revalueLeg } from './exposures.js';
+import type { EngineState } from './state.js';
+import { evaluateChain } from './triggers.js';
+
+/**
+ * A market event updates the instrument's slot; when its mark moved, every leg holding it is
+ * revalued (O(holders)) and the loss/drawdown triggers of their nodes re-evaluated. Instruments
+ * nobody holds only flag their units stale; a check computes them when it needs them.
+ */
+export function applyMarket(state: EngineState, ev: MarketEvent): void {
+  const i = state.registry.indexOf(ev.instrument);
+  if (i < 0) {
+    state.counters.ignoredEvents++;
+    return;
+  }
+  const m = state.market;
+  const result = m.apply(i, ev, state.now);
+  if (result === 'invalid' || result === 'unknown') {
+    state.counters.invalidEvents++;
+    return;
+  }
+  if (result !== 'mark') return;
+  const holders = state.holders[i]!;
+  if (holders.length === 0) {
+    m.unitsStale[i] = 1;
+    return;
+  }
+  m.computeUnits(state.registry.get(i), state.now);
+  for (let k = 0; k < holders.length; k++) {
+    const leg = holders[k]!;
+    if (revalueLeg(leg, m, state.universe, state.agg) !== 0) evaluateChain(state, leg.chain);
+  }
+}

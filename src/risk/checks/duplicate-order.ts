@@ -1,0 +1,13 @@
+import type { RiskCheck } from './context.js';
+
+/** A client order id may be used once per account within the duplicate window (15c3-5 (c)(1)(ii)). */
+export const duplicateOrder: RiskCheck = {
+  name: 'duplicate-order',
+  codes: ['ORDER_DUPLICATE_ID'],
+  needsPrice: false,
+  run(ctx) {
+    if (ctx.state.duplicates[ctx.account.idx]!.has(ctx.clOrdId)) {
+      ctx.fail('ORDER_DUPLICATE_ID', 'account', ctx.accountId, null, null, null, `client order id ${ctx.clOrdId} already used`);
+    }
+  },
+};

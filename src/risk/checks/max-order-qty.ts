@@ -1,0 +1,19 @@
+import { SCOPES, type RiskCheck } from './context.js';
+
+/** Fat finger by size: the order quantity against each level's limit, compared exactly (RTS 6 15(1)(c)). */
+export const maxOrderQty: RiskCheck = {
+  name: 'max-order-qty',
+  codes: ['ORDER_MAX_QTY'],
+  needsPrice: false,
+  run(ctx) {
+    for (let k = 0; k < 3; k++) {
+      const lim = ctx.state.limits[ctx.chain[k]!]!;
+      const general = lim.maxOrderQtyExact;
+      if (general !== null && ctx.qty > general) ctx.fail('ORDER_MAX_QTY', SCOPES[k]!, ctx.target(k), lim.maxOrderQty, ctx.qtyF, ctx.qtyF);
+      const specific = lim.instruments.get(ctx.i)?.maxOrderQty ?? null;
+      if (specific !== null && ctx.qty > specific) {
+        ctx.fail('ORDER_MAX_QTY', 'instrument', ctx.ins.id, ctx.qtyNumber(specific), ctx.qtyF, ctx.qtyF, `${SCOPES[k]} ${ctx.target(k)} limit for this instrument`);
+      }
+    }
+  },
+};

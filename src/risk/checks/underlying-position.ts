@@ -1,0 +1,22 @@
+import { breaches, SCOPES, type RiskCheck } from './context.js';
+
+/** Gross position in the underlying (delta-equivalent units, long plus short) per level. */
+export const underlyingPosition: RiskCheck = {
+  name: 'underlying-position',
+  codes: ['RISK_UNDERLYING_POSITION'],
+  needsPrice: true,
+  run(ctx) {
+    const s = ctx.state;
+    const a = s.agg;
+    const u = ctx.underlying;
+    for (let k = 0; k < 3; k++) {
+      const node = ctx.chain[k]!;
+      const lim = s.limits[node]!.underlyings[u * 4]!;
+      if (lim !== lim) continue;
+      const slot = node * a.underlyingCount + u;
+      const observed = a.unitsU[slot]! + a.resUnitsU[slot]!;
+      const projected = observed + ctx.unitsImpact;
+      if (breaches(lim, observed, projected)) ctx.fail('RISK_UNDERLYING_POSITION', SCOPES[k]!, `${ctx.target(k)}/${s.universe.underlyings[u]}`, lim, observed, projected);
+    }
+  },
+};

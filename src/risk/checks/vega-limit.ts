@@ -1,0 +1,23 @@
+import { breaches, SCOPES, type RiskCheck } from './context.js';
+
+/** Vega per underlying, reporting currency per vol point. Open orders count on the side that makes it worse. */
+export const vegaLimit: RiskCheck = {
+  name: 'vega-limit',
+  codes: ['RISK_VEGA'],
+  needsPrice: true,
+  run(ctx) {
+    const s = ctx.state;
+    const a = s.agg;
+    const u = ctx.underlying;
+    const impact = ctx.vegaImpact;
+    for (let k = 0; k < 3; k++) {
+      const node = ctx.chain[k]!;
+      const lim = s.limits[node]!.underlyings[u * 4 + 3]!;
+      if (lim !== lim) continue;
+      const slot = node * a.underlyingCount + u;
+      const observed = a.vegaU[slot]! + (impact >= 0 ? a.resVegaPos[slot]! : a.resVegaNeg[slot]!);
+      const projected = observed + impact;
+      if (breaches(lim, observed, projected)) ctx.fail('RISK_VEGA', SCOPES[k]!, `${ctx.target(k)}/${s.universe.underlyings[u]}`, lim, observed, projected);
+    }
+  },
+};

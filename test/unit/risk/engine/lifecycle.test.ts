@@ -1,0 +1,134 @@
+/**
+ * Reservations through the order lifecycle, TTL expiry, admin audit, execution reports that
+ * cannot be applied, and the exact ledger behind the engine.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Alert, AuditRecord } from '../../../../src/risk/outputs.js';
+import { BTC_PERP, check, codes, engine, env, markAll, order, riskConfig, T0 } from './setup.js';
+
+const T = T0 + 100;
+
+function grossObserved(e: ReturnType<typeof engine>): number {
+  const node = e.state.universe.node('account', 'acct1');
+  return e.state.agg.posGross[node]! + e.state.agg.resGross[node]!;
+}
+
+describe('reservations', () => {
+  it('hold exposure from approval until ack+fill converts it to a position', () => {
+    const e = engine(riskConfig({ account: { maxGrossNotional: 1_000_000 } }));
+    markAll(e, T0);
+    expect(check(e, T, order({ instrument: BTC_PERP, qty: '2', clOrdId: 'a' })).approved).toBe(true);
+    expect(grossObserved(e)).toBe(100_000);
+    e.process(env(T + 1, { type: 'order.ack', account: 'acct1', clOrdId: 'a' }));
+    expect(grossObserved(e)).toBe(100_000);
+    e.process(env(T + 2, { type: 'fill', account: 'acct1', execId: 'f1', clOrdId: 'a', instrument: BTC_PERP, side: 'buy', qty: '0.5', price: '50000' }));
+    const node = e.state.universe.node('account', 'acct1');
+    expect(e.state.agg.resGross[node]).toBe(75_000);
+    expect(e.state.agg.posGross[node]).toBe(25_000);
+    e.process(env(T + 3, { type: 'fill', account: 'acct1', execId: 'f2', clOrdId: 'a', instrument: BTC_PERP, side: 'buy', qty: '1.5', price: '50000' }));
+    expect(e.state.agg.resGross[node]).toBe(0);
+    expect(e.state.agg.posGross[node]).toBe(100_000);
+    expect(e.report().openOrders).toEqual([]);
+    expect(e.report().accounts[0]!.positions[0]).toMatchObject({ instrument: BTC_PERP, qty: '2', avgEntry: '50000', cost: '100000' });
+  });
+
+  it('are released by cancel and by venue reject', () => {
+    const e = engine();
+    markAll(e, T0);
+    check(e, T, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'c' }));
+    check(e, T, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'r' }));
+    expect(grossObserved(e)).toBe(100_000);
+    e.process(env(T + 1, { type: 'order.cancel', account: 'acct1', clOrdId: 'c' }));
+    expect(grossObserved(e)).toBe(50_000);
+    e.process(env(T + 1, { type: 'order.reject', account: 'acct1', clOrdId: 'r', reason: 'post-only would cross' }));
+    expect(grossObserved(e)).toBe(0);
+    expect(e.state.reservations.size).toBe(0);
+  });
+
+  it('expire after the pending TTL with an alert when no ack arrives', () => {
+    const e = engine();
+    markAll(e, T0);
+    check(e, T, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'lost' }));
+    e.drainOutputs();
+    e.process(env(T + 29_999, { type: 'tick' }));
+    expect(e.state.reservations.size).toBe(1);
+    e.process(env(T + 30_000, { type: 'tick' }));
+    expect(e.state.reservations.size).toBe(0);
+    const alerts = e.drainOutputs() as Alert[];
+    expect(alerts.map((a) => a.code)).toEqual(['RESERVATION_EXPIRED']);
+    expect(alerts[0]!.message).toContain('lost');
+    expect(grossObserved(e)).toBe(0);
+  });
+
+  it('an acked order gets the long open-order TTL', () => {
+    const e = engine();
+    markAll(e, T0);
+    check(e, T, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'rest' }));
+    e.process(env(T + 10, { type: 'order.ack', account: 'acct1', clOrdId: 'rest' }));
+    e.process(env(T + 60_000, { type: 'tick' }));
+    expect(e.state.reservations.size).toBe(1);
+    e.process(env(T + 10 + 3_600_000, { type: 'tick' }));
+    expect(e.state.reservations.size).toBe(0);
+  });
+});
+
+describe('execution reports', () => {
+  it('a duplicate execution id changes nothing', () => {
+    const e = engine();
+    markAll(e, T0);
+    const fill = env(T, { type: 'fill' as const, account: 'acct1', execId: 'same', instrument: BTC_PERP, side: 'buy' as const, qty: '1', price: '50000', fee: '2.5', feeCurrency: 'USDT' });
+    e.process(fill);
+    const once = JSON.stringify(e.report());
+    e.process({ ...fill, ts: T + 1 });
+    expect(JSON.stringify({ ...e.report(), ts: T, counters: undefined })).toBe(JSON.stringify({ ...JSON.parse(once), ts: T, counters: undefined }));
+    expect(e.state.counters.duplicateExecutions).toBe(1);
+  });
+
+  it('bad reports raise alerts and change nothing', () => {
+    const e = engine();
+    markAll(e, T0);
+    e.drainOutputs();
+    e.process(env(T, { type: 'fill', account: 'ghost', execId: 'x', instrument: BTC_PERP, side: 'buy', qty: '1', price: '1' }));
+    e.process(env(T, { type: 'fill', account: 'acct1', execId: 'y', instrument: BTC_PERP, side: 'buy', qty: 'lots', price: '1' }));
+    e.process(env(T, { type: 'fill', account: 'acct1', execId: 'z', instrument: BTC_PERP, side: 'buy', qty: '-1', price: '1' }));
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'never-checked' }));
+    const alerts = e.drainOutputs() as Alert[];
+    expect(alerts.map((a) => a.code)).toEqual(['EXECUTION_REJECTED', 'EXECUTION_REJECTED', 'EXECUTION_REJECTED', 'ORDER_REPORT_UNKNOWN']);
+    expect(e.report().accounts[0]!.positions).toEqual([]);
+  });
+
+  it('books funding on a perpetual: longs pay when the rate is positive', () => {
+    const e = engine();
+    markAll(e, T0);
+    e.process(env(T, { type: 'fill', account: 'acct1', execId: 'f', instrument: BTC_PERP, side: 'buy', qty: '2', price: '50000' }));
+    e.process(env(T + 1, { type: 'funding', account: 'acct1', fundingId: 'fund-1', instrument: BTC_PERP, rate: '0.0001', markPrice: '50000' }));
+    const acct = e.report().accounts[0]!;
+    expect(acct.cash).toEqual({ USDT: '-10' });
+    expect(acct.positions[0]!.funding).toBe('-10');
+  });
+});
+
+describe('admin actions are audited', () => {
+  it('records actor, before, after and reason for state and limit changes, and refuses bad ones', () => {
+    const e = engine();
+    markAll(e, T0);
+    e.drainOutputs();
+    e.process(env(T, { type: 'admin.state', scope: 'strategy', target: 'alpha', state: 'HALTED', actor: 'ann', reason: 'runaway algo' }));
+    e.process(env(T, { type: 'admin.limit', scope: 'account', target: 'acct1', limit: 'maxGrossNotional', value: 10, actor: 'bob', reason: 'tighten' }));
+    e.process(env(T, { type: 'admin.limit', scope: 'account', target: 'acct1', limit: 'maxGrossNotional', value: null, actor: 'bob', reason: 'remove' }));
+    e.process(env(T, { type: 'admin.limit', scope: 'account', target: 'acct1', limit: 'maxWhatever', value: 1, actor: 'bob', reason: 'typo' }));
+    e.process(env(T, { type: 'admin.state', scope: 'account', target: 'nobody', state: 'HALTED', actor: 'bob', reason: 'typo' }));
+    const audits = e.drainOutputs().filter((o): o is AuditRecord => o.type === 'audit');
+    expect(audits.map((a) => [a.actor, a.subject, a.before, a.after, a.accepted])).toEqual([
+      ['ann', 'state', 'ACTIVE', 'HALTED', true],
+      ['bob', 'maxGrossNotional', null, 10, true],
+      ['bob', 'maxGrossNotional', 10, null, true],
+      ['bob', 'maxWhatever', null, 1, false],
+      ['bob', 'state', null, 'HALTED', false],
+    ]);
+    expect(audits[3]!.error).toBe('unknown limit maxWhatever');
+    const d = check(e, T + 1, order({ instrument: BTC_PERP, qty: '1' }));
+    expect(codes(d)).toEqual(['STATE_HALTED']);
+    expect(d.reasons[0]).toMatchObject({ scope: 'strategy', target: 'alpha' });
+  });
+});
