@@ -82,8 +82,8 @@ function applyFill(state: EngineState, ev: FillEvent): void {
     alert(state, 'EXECUTION_REJECTED', 'warning', 'account', ev.account, `${what}: ${res.code}: ${res.detail}`);
     return;
   }
-  updatePosition(state, a, ins, res.position.qty, res.position.cost);
-  applyCash(state, a, res.cashDeltas);
+  const dValue = updatePosition(state, a, ins, res.position.qty, res.position.cost);
+  applyCash(state, a, res.cashDeltas, dValue);
   if (ev.clOrdId !== undefined) {
     const r = state.reservations.get(a, ev.clOrdId);
     if (r !== undefined) releaseReservation(state, r, qty);
@@ -94,8 +94,11 @@ function applyFill(state: EngineState, ev: FillEvent): void {
   evaluateChain(state, state.leg(a, ins.idx).chain);
 }
 
-/** Mirrors a new exact position into the leg, the nodes' exact quantities, VaR and aggregates. */
-function updatePosition(state: EngineState, account: number, ins: Instrument, qty: Fixed, cost: Fixed): void {
+/**
+ * Mirrors a new exact position into the leg, the nodes' exact quantities, VaR and aggregates.
+ * Returns the change of the leg's equity contribution, for the caller to book with the cash.
+ */
+function updatePosition(state: EngineState, account: number, ins: Instrument, qty: Fixed, cost: Fixed): number {
   const i = ins.idx;
   const leg = state.leg(account, i);
   const dQty = (qty - leg.qty) as Fixed;
@@ -109,13 +112,14 @@ function updatePosition(state: EngineState, account: number, ins: Instrument, qt
   const m = state.market;
   if (m.unitsStale[i] === 1 || m.unitsOk[i] !== 1) m.computeUnits(ins, state.now);
   syncLegVar(state, leg);
-  revalueLeg(leg, m, state.universe, state.agg);
+  const dValue = revalueLeg(leg, m, state.universe, state.agg, true);
   if (leg.isEmpty) state.unlistHolder(leg);
   else state.listHolder(leg);
+  return dValue;
 }
 
-/** Books cash changes (exact in the ledger) into the float equity aggregates. */
-function applyCash(state: EngineState, account: number, deltas: ReadonlyMap<string, Fixed>): void {
+/** Books cash changes (exact in the ledger), with any position value change, into equity at once. */
+function applyCash(state: EngineState, account: number, deltas: ReadonlyMap<string, Fixed>, dPositionValue = 0): void {
   const u = state.universe;
   const info = u.accounts[account]!;
   const chain = [info.node, info.strategyNode, 0] as const;
@@ -129,7 +133,7 @@ function applyCash(state: EngineState, account: number, deltas: ReadonlyMap<stri
     const fx = state.market.fx(c);
     if (fx === fx) dValue += d * fx;
   }
-  if (dValue !== 0) addEquity(chain, 0, dValue, state.agg, info.venue);
+  if (dValue !== 0 || dPositionValue !== 0) addEquity(chain, dPositionValue, dValue, state.agg, info.venue);
 }
 
 function applyAck(state: EngineState, ev: OrderAckEvent): void {
@@ -227,8 +231,8 @@ function applySettlement(state: EngineState, ev: SettlementEvent): void {
   }
   for (const s of res.settled) {
     const pos = state.ledger.position(s.account, ins.idx);
-    updatePosition(state, s.account, ins, pos?.qty ?? (0n as Fixed), pos?.cost ?? (0n as Fixed));
-    applyCash(state, s.account, new Map([[ins.spec.settle, s.cashDelta]]));
+    const dValue = updatePosition(state, s.account, ins, pos?.qty ?? (0n as Fixed), pos?.cost ?? (0n as Fixed));
+    applyCash(state, s.account, new Map([[ins.spec.settle, s.cashDelta]]), dValue);
     evaluateChain(state, state.leg(s.account, ins.idx).chain);
   }
 }

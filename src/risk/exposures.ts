@@ -165,9 +165,10 @@ export class Leg {
 
 /**
  * Revalues one leg from the current units of its instrument and adds the change to the three
- * nodes of its chain. Returns the change in the leg's equity contribution.
+ * nodes of its chain. Returns the change in the leg's equity contribution (booked into equity
+ * here unless `deferEquity`).
  */
-export function revalueLeg(leg: Leg, market: MarketState, universe: Universe, agg: NodeAggregates): number {
+export function revalueLeg(leg: Leg, market: MarketState, universe: Universe, agg: NodeAggregates, deferEquity = false): number {
   const i = leg.instrument;
   const q = leg.qtyF;
   let value = 0;
@@ -232,7 +233,9 @@ export function revalueLeg(leg: Leg, market: MarketState, universe: Universe, ag
     agg.gammaU[slot]! += dGamma;
     agg.vegaU[slot]! += dVega;
   }
-  if (dValue !== 0) addEquity(leg.chain, dValue, 0, agg, universe.accounts[leg.account]!.venue);
+  // A fill moves cash and position value together: the caller books both in one step so no
+  // transient equity (a false peak, a false loss) is ever observed.
+  if (dValue !== 0 && !deferEquity) addEquity(leg.chain, dValue, 0, agg, universe.accounts[leg.account]!.venue);
   return dValue;
 }
 

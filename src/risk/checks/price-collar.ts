@@ -27,7 +27,7 @@ export const priceCollar: RiskCheck = {
       if (pct !== pct && ticks !== ticks) continue;
       const band = Math.max(pct === pct ? ref * pct : 0, ticks === ticks ? ticks * ctx.ins.tickSizeF : 0);
       if (deviation > band * (1 + 1e-12)) {
-        ctx.fail('ORDER_PRICE_COLLAR', SCOPES[k]!, ctx.target(k), band, 0, deviation, `price ${price} vs reference ${ref}: band is absolute price distance`);
+        ctx.fail('ORDER_PRICE_COLLAR', SCOPES[k]!, ctx.target(k), band, null, deviation, `price ${price} vs reference ${ref}: band is absolute price distance`);
       }
     }
   },
