@@ -134,7 +134,7 @@ function validateScalar(name: ScalarLimit, value: number): string | null {
   if (value < 0) return 'must be >= 0';
   if ((name === 'maxConcentration' || name === 'priceCollarPct' || name === 'marketOrderSlippagePct') && value > 1) return 'is a fraction: must be <= 1';
   if ((name === 'orderRateMaxOrders' || name === 'orderRateWindowMs' || name === 'priceCollarTicks') && !Number.isInteger(value)) return 'must be an integer';
-  if (name === 'orderRateMaxOrders' && value > 100_000) return 'must be <= 100000';
+  if (name === 'orderRateMaxOrders' && value > 10_000_000) return 'must be <= 10000000';
   return null;
 }
 

@@ -1,0 +1,607 @@
+/**
+ * Pre-trade check benchmark, in process, one core.
+ *
+ *   npm run bench:check [-- --json] [--seconds 3] [--rates 50000,100000,200000,300000]
+ *
+ * Universe: 1,000 instruments (50 underlyings x 20: spot on four venues, linear and inverse
+ * perpetuals, Deribit options), 100 accounts in 10 strategies, every check of the catalogue
+ * configured at account, strategy and firm level, ~1,000 positions and 500 resting orders.
+ *
+ * Phases (each verified, so a broken engine cannot post a good number):
+ *   1. market apply rate: closed loop over a pre-generated quote/mark/trade/option mix;
+ *   2. check throughput: closed loop, checks only (their cancels are applied outside the clock);
+ *   3. check latency, OPEN LOOP at fixed rates: check k is due at t0 + k/rate and its latency is
+ *      measured from that planned time, so a stall delays every later check and shows up in the
+ *      percentiles (no coordinated omission). Market data arrives at its own fixed rate in the
+ *      same loop, and approved orders get their acks, cancels and fills, as in production.
+ * Percentiles come from hdr-histogram-js (ns). With --json the last stdout line is one JSON
+ * object; the result is also saved under bench/results/.
+ */
+import { build, type Histogram } from 'hdr-histogram-js';
+import { InstrumentRegistry, type InstrumentSpec, type Venue } from '../src/portfolio/instruments.js';
+import type { LimitSet, RiskConfig } from '../src/risk/config.js';
+import { Engine } from '../src/risk/engine.js';
+import type { Envelope, InputEvent, MarketEvent, Order } from '../src/risk/events.js';
+import type { VarSeed } from '../src/risk/state.js';
+import { machineInfo, machineLine, saveResult } from './lib/machine.js';
+
+// ------------------------------------------------------------------------------------------
+// Options
+// ------------------------------------------------------------------------------------------
+
+interface Options {
+  json: boolean;
+  seconds: number;
+  rates: number[];
+  marketRate: number;
+  fillRatio: number;
+  seed: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: false, seconds: 3, rates: [50_000, 100_000, 200_000, 300_000], marketRate: 100_000, fillRatio: 0.02, seed: 42 };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    const next = (): string => {
+      const v = argv[++k];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--seconds') o.seconds = Number(next());
+    else if (a === '--rates') o.rates = next().split(',').map(Number);
+    else if (a === '--market-rate') o.marketRate = Number(next());
+    else if (a === '--fill-ratio') o.fillRatio = Number(next());
+    else if (a === '--seed') o.seed = Number(next());
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!(o.seconds > 0) || o.rates.some((r) => !(r > 0))) throw new Error('seconds and rates must be positive');
+  return o;
+}
+
+// ------------------------------------------------------------------------------------------
+// Universe and configuration
+// ------------------------------------------------------------------------------------------
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const UNDERLYINGS = 50;
+const EXPIRY = '2027-03-26T08:00:00Z';
+const STRIKES = [0.8, 0.9, 1, 1.1, 1.2, 1.3];
+
+interface Universe {
+  specs: InstrumentSpec[];
+  /** Base price per underlying. */
+  prices: number[];
+  /** Decimals of the tick per instrument (for price formatting). */
+  tickDecimals: number[];
+  lotDecimals: number[];
+  underlyingOf: number[];
+}
+
+function decimals(step: number): number {
+  return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+}
+
+function pow10(e: number): string {
+  return e >= 0 ? `1${'0'.repeat(e)}` : `0.${'0'.repeat(-e - 1)}1`;
+}
+
+function buildUniverse(rnd: () => number): Universe {
+  const specs: InstrumentSpec[] = [];
+  const prices: number[] = [];
+  const tickDecimals: number[] = [];
+  const lotDecimals: number[] = [];
+  const underlyingOf: number[] = [];
+  for (let u = 0; u < UNDERLYINGS; u++) {
+    const base = `U${u}`;
+    const price = 10 ** (-1 + rnd() * 6); // 0.1 .. 100,000
+    prices.push(price);
+    const tickExp = Math.floor(Math.log10(price)) - 4;
+    const lotExp = Math.floor(Math.log10(10 / price));
+    const tick = pow10(tickExp);
+    const lot = pow10(lotExp);
+    const push = (s: InstrumentSpec, td: number, ld: number): void => {
+      specs.push(s);
+      tickDecimals.push(td);
+      lotDecimals.push(ld);
+      underlyingOf.push(u);
+    };
+    const linear = (venue: Venue, venueSymbol: string, kind: 'spot' | 'perpetual', quote: string): void =>
+      push({ venue, venueSymbol, kind, settlementType: 'linear', base, quote, settle: quote, underlying: base, contractSize: '1', tickSize: tick, lotSize: lot, adv: String(Math.round(5e8 / price)), initialMarginRate: kind === 'spot' ? 1 : 0.05 }, decimals(Number(tick)), decimals(Number(lot)));
+    linear('binance', `${base}USDT`, 'spot', 'USDT');
+    linear('binance', `${base}USDT`, 'perpetual', 'USDT');
+    linear('okx', `${base}-USDT-SWAP`, 'perpetual', 'USDT');
+    linear('bybit', `${base}USDT`, 'perpetual', 'USDT');
+    linear('coinbase', `${base}-USD`, 'spot', 'USD');
+    linear('kraken', `${base}/USD`, 'spot', 'USD');
+    for (const venue of ['deribit', 'okx'] as const) {
+      push({ venue, venueSymbol: venue === 'deribit' ? `${base}-PERPETUAL` : `${base}-USD-SWAP`, kind: 'perpetual', settlementType: 'inverse', base, quote: 'USD', settle: base, underlying: base, contractSize: '10', tickSize: tick, lotSize: '1', adv: '100000000', initialMarginRate: 0.05 }, decimals(Number(tick)), 0);
+    }
+    for (const m of STRIKES) {
+      const strike = Number((price * m).toPrecision(3));
+      for (const cp of ['C', 'P'] as const) {
+        push({ venue: 'deribit', venueSymbol: `${base}-26MAR27-${strike}-${cp}`, kind: 'option', settlementType: 'inverse', base, quote: 'USD', settle: base, underlying: base, contractSize: '1', tickSize: '0.0001', lotSize: lot, expiry: EXPIRY, strike: String(strike), optionType: cp === 'C' ? 'call' : 'put', adv: String(Math.round(5e7 / price)) }, 4, decimals(Number(lot)));
+      }
+    }
+  }
+  return { specs, prices, tickDecimals, lotDecimals, underlyingOf };
+}
+
+const VENUE_ACCOUNTS: Array<[Venue, number]> = [['binance', 30], ['okx', 20], ['bybit', 15], ['deribit', 20], ['coinbase', 10], ['kraken', 5]];
+
+function riskConfig(universe: Universe, registry: InstrumentRegistry): RiskConfig {
+  const currencies: RiskConfig['currencies'] = { USDT: { fixed: '1' } };
+  const underlyings: RiskConfig['underlyings'] = {};
+  for (let u = 0; u < UNDERLYINGS; u++) {
+    currencies[`U${u}`] = { instrument: `coinbase:U${u}/USD` };
+    underlyings[`U${u}`] = { reference: `coinbase:U${u}/USD` };
+  }
+  const greeks: NonNullable<LimitSet['underlyings']> = {};
+  for (let u = 0; u < UNDERLYINGS; u++) greeks[`U${u}`] = { maxPosition: 1e12, maxDelta: 1e12, maxGamma: 1e12, maxVega: 1e12 };
+  const positionLimits: NonNullable<LimitSet['instruments']> = {};
+  for (const ins of registry.all) positionLimits[ins.id] = { maxPosition: 1e12, maxOrderQty: 1e12 };
+  const strategies: RiskConfig['strategies'] = {};
+  for (let s = 0; s < 10; s++) {
+    strategies[`s${s}`] = {
+      limits: {
+        maxGrossNotional: 1e10, maxNetNotional: 5e9, maxVar: 1e9, maxDailyLoss: 1e9, maxDrawdown: 2e9, maxConcentration: 0.99, concentrationMinGross: 1e9,
+        orderRate: { maxOrders: 200_000, windowMs: 1000 }, instruments: positionLimits, underlyings: greeks, maxMarginUtilization: 50,
+      },
+    };
+  }
+  const accounts: RiskConfig['accounts'] = {};
+  let n = 0;
+  for (const [venue, count] of VENUE_ACCOUNTS) {
+    for (let k = 0; k < count; k++) {
+      accounts[`a${n}`] = {
+        strategy: `s${n % 10}`,
+        venue,
+        limits: {
+          maxOrderQty: 1e12, maxOrderNotional: 2_000_000, priceCollarPct: 0.05, priceCollarTicks: 100, marketOrderSlippagePct: 0.01,
+          orderRate: { maxOrders: 50_000, windowMs: 1000 }, maxGrossNotional: 5e8, maxNetNotional: 2.5e8, maxConcentration: 0.99, concentrationMinGross: 1e8,
+          maxMarginUtilization: 20, maxDailyLoss: 5e7, maxDrawdown: 1e8, maxVar: 5e7, maxBookFraction: 1e6, maxAdvFraction: 100, underlyings: greeks,
+          venues: { [venue]: { maxExposure: 5e9 } },
+        },
+      };
+      n++;
+    }
+  }
+  return {
+    reportingCurrency: 'USD',
+    currencies,
+    underlyings,
+    marks: { maxAgeMs: 60_000 },
+    reservations: { pendingTtlMs: 30_000, openTtlMs: 86_400_000 },
+    duplicateWindowMs: 86_400_000,
+    var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, defaultAnnualVol: 0.8 },
+    triggers: { dailyLoss: 'REDUCING', drawdown: 'HALTED' },
+    firm: { limits: { maxGrossNotional: 1e11, maxNetNotional: 5e10, maxVar: 1e10, maxDailyLoss: 1e10, orderRate: { maxOrders: 1_000_000, windowMs: 1000 }, venues: Object.fromEntries(VENUE_ACCOUNTS.map(([v]) => [v, { maxExposure: 1e11 }])) } },
+    strategies,
+    accounts,
+  };
+}
+
+/** Daily covariance of the underlyings: a one-factor market model, vols 2–6%/day. */
+function varSeed(rnd: () => number): VarSeed {
+  const m = UNDERLYINGS;
+  const beta = Array.from({ length: m }, () => 0.6 + rnd() * 0.35);
+  const vol = Array.from({ length: m }, () => 0.02 + rnd() * 0.04);
+  const cov = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) cov[i * m + j] = i === j ? vol[i]! * vol[i]! : beta[i]! * beta[j]! * vol[i]! * vol[j]!;
+  }
+  return { symbols: Array.from({ length: m }, (_, u) => `U${u}`), cov };
+}
+
+// ------------------------------------------------------------------------------------------
+// Market model and event generation
+// ------------------------------------------------------------------------------------------
+
+class Market {
+  readonly price: Float64Array;
+  constructor(
+    readonly universe: Universe,
+    readonly registry: InstrumentRegistry,
+    private readonly rnd: () => number,
+  ) {
+    this.price = Float64Array.from(universe.prices);
+  }
+
+  step(u: number): number {
+    const p = this.price[u]! * Math.exp((this.rnd() - 0.5) * 0.002);
+    this.price[u] = p;
+    return p;
+  }
+
+  /** A realistic event for instrument i at the current price path. */
+  event(i: number, ts: number, kind: number): MarketEvent {
+    const ins = this.registry.get(i);
+    const u = this.universe.underlyingOf[i]!;
+    const s = this.step(u);
+    const base = { venue: ins.venue, instrument: ins.id, exchTs: ts, recvTs: ts };
+    const d = this.universe.tickDecimals[i]!;
+    const tick = ins.tickSizeF;
+    if (ins.isOption) {
+      const intrinsic = Math.max(0, ins.isCall ? s - ins.strikeF : ins.strikeF - s) / s;
+      const mark = Math.max(0.0001, intrinsic + 0.02 + this.rnd() * 0.01);
+      if (kind < 0.6) return { ...base, type: 'option', markPrice: mark.toFixed(4), markIv: (0.5 + this.rnd() * 0.3).toFixed(4), underlyingPrice: s.toFixed(d) };
+      return { ...base, type: 'quote', bid: (mark - 0.0001).toFixed(4), bidSize: '50', ask: (mark + 0.0001).toFixed(4), askSize: '50' };
+    }
+    const px = Math.round(s / tick) * tick;
+    if (ins.kind === 'perpetual' && kind < 0.3) return { ...base, type: 'mark', markPrice: px.toFixed(d), indexPrice: px.toFixed(d), fundingRate: '0.0001' };
+    if (kind > 0.9) return { ...base, type: 'trade', price: px.toFixed(d), size: '1', side: kind > 0.95 ? 'buy' : 'sell', tradeId: String(ts) };
+    const size = ins.inverse ? '100000' : (2e6 / s).toFixed(this.universe.lotDecimals[i]!);
+    return { ...base, type: 'quote', bid: (px - tick).toFixed(d), bidSize: size, ask: (px + tick).toFixed(d), askSize: size };
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Orders
+// ------------------------------------------------------------------------------------------
+
+interface PlannedOrder {
+  order: Order;
+  /** Decimal qty and price, kept for the fill that may follow. */
+  qty: string;
+  price: string;
+}
+
+class OrderFactory {
+  private seq = 0;
+  readonly byVenue = new Map<Venue, number[]>();
+  readonly accountVenue: Venue[] = [];
+  constructor(
+    private readonly engine: Engine,
+    private readonly universe: Universe,
+    private readonly rnd: () => number,
+  ) {
+    for (const ins of engine.state.registry.all) {
+      const list = this.byVenue.get(ins.venue) ?? [];
+      list.push(ins.idx);
+      this.byVenue.set(ins.venue, list);
+    }
+    for (const [venue, count] of VENUE_ACCOUNTS) for (let k = 0; k < count; k++) this.accountVenue.push(venue);
+  }
+
+  next(prefix: string): PlannedOrder {
+    const rnd = this.rnd;
+    const a = Math.floor(rnd() * this.accountVenue.length);
+    const list = this.byVenue.get(this.accountVenue[a]!)!;
+    const i = list[Math.floor(rnd() * list.length)]!;
+    const ins = this.engine.state.registry.get(i);
+    const mark = this.engine.state.market.mark[i]!;
+    const roll = rnd();
+    const side = rnd() < 0.5 ? 'buy' : 'sell';
+    let notional = 2_000 + rnd() * 40_000;
+    if (roll < 0.01) notional *= 1_000; // fat finger
+    const underlyingPrice = this.engine.state.market.mark[this.engine.state.universe.factorOf[i]!]!;
+    let qtyNum: number;
+    if (ins.inverse) qtyNum = Math.max(1, Math.round(notional / 10));
+    else if (ins.isOption) qtyNum = notional / underlyingPrice;
+    else qtyNum = notional / mark;
+    const lot = ins.lotSize === 0n ? 1 : Number(ins.spec.lotSize);
+    qtyNum = Math.max(lot, Math.round(qtyNum / lot) * lot);
+    const qty = qtyNum.toFixed(ins.inverse ? 0 : this.universe.lotDecimals[i]!);
+    let priceNum = mark * (1 + (side === 'buy' ? -1 : 1) * rnd() * 0.004);
+    if (roll > 0.99) priceNum = mark * 1.3; // outside the collar
+    const tick = ins.tickSizeF;
+    priceNum = Math.max(tick, Math.round(priceNum / tick) * tick);
+    const price = priceNum.toFixed(this.universe.tickDecimals[i]!);
+    const market = roll > 0.97 && roll <= 0.99;
+    const order: Order = market
+      ? { clOrdId: `${prefix}${++this.seq}`, account: `a${a}`, instrument: ins.id, side, type: 'market', qty }
+      : { clOrdId: `${prefix}${++this.seq}`, account: `a${a}`, instrument: ins.id, side, type: 'limit', qty, price };
+    return { order, qty, price };
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Phases
+// ------------------------------------------------------------------------------------------
+
+const now = (): number => performance.now();
+
+function histogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3 });
+}
+
+function summarize(h: Histogram): Record<string, number> {
+  return {
+    count: h.totalCount,
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+    mean: Math.round(h.mean),
+  };
+}
+
+interface Ctx {
+  engine: Engine;
+  market: Market;
+  orders: OrderFactory;
+  rnd: () => number;
+  /** Engine time follows wall time from a fixed origin, so the engine's clocks run for real. */
+  origin: number;
+  epoch: number;
+  expectedFills: number;
+  sentFills: number;
+}
+
+function engineTs(ctx: Ctx): number {
+  return ctx.epoch + (now() - ctx.origin);
+}
+
+function env<E extends InputEvent>(ts: number, e: E): Envelope<E> {
+  return { v: 1, ts, ...e } as Envelope<E>;
+}
+
+/** Phase 1: closed-loop market event apply rate. */
+function applyRate(ctx: Ctx, count: number): { eventsPerSec: number; runs: number[] } {
+  const n = ctx.engine.state.registry.size;
+  const events: Envelope<InputEvent>[] = [];
+  const ts0 = engineTs(ctx);
+  for (let k = 0; k < count; k++) events.push(env(0, ctx.market.event(Math.floor(ctx.rnd() * n), ts0, ctx.rnd())));
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const base = engineTs(ctx);
+    for (let k = 0; k < count; k++) events[k]!.ts = base;
+    const t0 = now();
+    for (let k = 0; k < count; k++) ctx.engine.process(events[k]!);
+    const seconds = (now() - t0) / 1000;
+    runs.push(Math.round(count / seconds));
+  }
+  runs.sort((a, b) => a - b);
+  return { eventsPerSec: runs[2]!, runs };
+}
+
+/** Phase 2: closed-loop check throughput (checks only; cancels applied between timed blocks). */
+function checkThroughput(ctx: Ctx, total: number): { checksPerSec: number; approvedRatio: number; runs: number[] } {
+  const runs: number[] = [];
+  let approved = 0;
+  let checked = 0;
+  const block = 1000;
+  for (let r = 0; r < 5; r++) {
+    const planned: PlannedOrder[] = [];
+    for (let k = 0; k < total; k++) planned.push(ctx.orders.next(`t${r}-`));
+    let elapsed = 0;
+    for (let b = 0; b < total; b += block) {
+      const ts = engineTs(ctx);
+      const end = Math.min(total, b + block);
+      const t0 = now();
+      for (let k = b; k < end; k++) {
+        const d = ctx.engine.check(planned[k]!.order, ts);
+        if (d.approved) approved++;
+      }
+      elapsed += now() - t0;
+      checked += end - b;
+      for (let k = b; k < end; k++) {
+        const o = planned[k]!.order;
+        ctx.engine.process(env(ts, { type: 'order.cancel', account: o.account, clOrdId: o.clOrdId }));
+      }
+      ctx.engine.drainOutputs();
+    }
+    runs.push(Math.round(total / (elapsed / 1000)));
+  }
+  runs.sort((a, b) => a - b);
+  return { checksPerSec: runs[2]!, approvedRatio: approved / checked, runs };
+}
+
+interface LifecycleEvent {
+  due: number;
+  event: InputEvent;
+}
+
+/** Phase 3: open-loop latency at a fixed check rate, with market data and order lifecycle. */
+function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, fillRatio: number): Record<string, unknown> {
+  const total = Math.round(rate * seconds);
+  const planned: PlannedOrder[] = [];
+  for (let k = 0; k < total; k++) planned.push(ctx.orders.next(`r${rate}-`));
+  const n = ctx.engine.state.registry.size;
+  const marketTotal = Math.round(marketRate * seconds);
+  const marketEvents: Envelope<InputEvent>[] = [];
+  const ts0 = engineTs(ctx);
+  for (let k = 0; k < marketTotal; k++) marketEvents.push(env(ts0, ctx.market.event(Math.floor(ctx.rnd() * n), ts0, ctx.rnd())));
+  const latency = histogram();
+  const service = histogram();
+  const checkIntervalMs = 1000 / rate;
+  const marketIntervalMs = 1000 / marketRate;
+  // Lifecycle reports are due a fixed delay after approval: a FIFO is enough (same delay each).
+  const acks: LifecycleEvent[] = [];
+  const finals: LifecycleEvent[] = [];
+  let ackHead = 0;
+  let finalHead = 0;
+  let k = 0;
+  let m = 0;
+  let approved = 0;
+  const reasonCounts: Record<string, number> = {};
+  const engine = ctx.engine;
+  const start = now() + 5;
+  while (now() < start) {
+    /* align */
+  }
+  const end = start + seconds * 1000 + 2000;
+  for (;;) {
+    const t = now();
+    const nextCheck = start + k * checkIntervalMs;
+    if (k < total && t >= nextCheck) {
+      const p = planned[k]!;
+      const ts = ctx.epoch + (t - ctx.origin);
+      const d = engine.check(p.order, ts);
+      const done = now();
+      latency.recordValue(Math.max(1, Math.round((done - nextCheck) * 1e6)));
+      service.recordValue(Math.max(1, Math.round(d.computeNs)));
+      if (d.approved) {
+        approved++;
+        const o = p.order;
+        acks.push({ due: done + 0.2, event: { type: 'order.ack', account: o.account, clOrdId: o.clOrdId } });
+        if (ctx.rnd() < fillRatio) {
+          finals.push({ due: done + 2, event: { type: 'fill', account: o.account, execId: `x-${o.clOrdId}`, clOrdId: o.clOrdId, instrument: o.instrument, side: o.side, qty: p.qty, price: p.price } });
+          ctx.sentFills++;
+        } else finals.push({ due: done + 2, event: { type: 'order.cancel', account: o.account, clOrdId: o.clOrdId } });
+      } else {
+        for (const r of d.reasons) reasonCounts[r.code] = (reasonCounts[r.code] ?? 0) + 1;
+      }
+      k++;
+      continue;
+    }
+    if (m < marketTotal && t >= start + m * marketIntervalMs) {
+      const ev = marketEvents[m++]!;
+      ev.ts = ctx.epoch + (t - ctx.origin);
+      engine.process(ev);
+      continue;
+    }
+    if (ackHead < acks.length && t >= acks[ackHead]!.due) {
+      engine.process(env(ctx.epoch + (t - ctx.origin), acks[ackHead++]!.event));
+      continue;
+    }
+    if (finalHead < finals.length && t >= finals[finalHead]!.due) {
+      engine.process(env(ctx.epoch + (t - ctx.origin), finals[finalHead++]!.event));
+      continue;
+    }
+    if (engine.state.outbox.length > 1024) engine.drainOutputs();
+    if (k >= total && m >= marketTotal && ackHead >= acks.length && finalHead >= finals.length) break;
+    if (t > end) throw new Error(`open loop at ${rate}/s did not finish: ${k}/${total} checks (engine cannot keep up)`);
+  }
+  engine.drainOutputs();
+  const elapsed = (now() - start) / 1000;
+  return {
+    rate,
+    seconds,
+    checks: total,
+    achievedChecksPerSec: Math.round(total / Math.max(elapsed, seconds)),
+    marketEventsPerSec: marketRate,
+    approvedRatio: Math.round((approved / total) * 1e4) / 1e4,
+    rejectReasons: reasonCounts,
+    latencyNs: summarize(latency),
+    serviceNs: summarize(service),
+  };
+}
+
+// ------------------------------------------------------------------------------------------
+// Setup and verification
+// ------------------------------------------------------------------------------------------
+
+function setup(opts: Options): Ctx {
+  const rnd = prng(opts.seed);
+  const universe = buildUniverse(rnd);
+  const registry = InstrumentRegistry.of(universe.specs);
+  const config = riskConfig(universe, registry);
+  const engine = new Engine(registry, config, { varSeed: varSeed(rnd), timer: () => performance.now() * 1e6 });
+  const market = new Market(universe, registry, rnd);
+  const ctx: Ctx = { engine, market, orders: new OrderFactory(engine, universe, rnd), rnd, origin: now(), epoch: Date.UTC(2026, 10, 26, 12, 0, 0), expectedFills: 0, sentFills: 0 };
+  const ts = engineTs(ctx);
+  // Every instrument priced (both a quote and, for derivatives, a mark or option ticker).
+  for (const ins of registry.all) {
+    engine.process(env(ts, market.event(ins.idx, ts, 0.5)));
+    if (ins.kind === 'perpetual') engine.process(env(ts, market.event(ins.idx, ts, 0.1)));
+    if (ins.isOption) engine.process(env(ts, market.event(ins.idx, ts, 0.1)));
+  }
+  for (let a = 0; a < ctx.orders.accountVenue.length; a++) {
+    engine.process(env(ts, { type: 'transfer', account: `a${a}`, transferId: `seed-${a}`, currency: 'USDT', amount: '50000000' }));
+  }
+  // Positions: ~10 per account; resting orders: 5 per account (acked, never filled).
+  let filled = 0;
+  for (let k = 0; k < 3000 && filled < 1000; k++) {
+    const p = ctx.orders.next('seed-');
+    const d = engine.check(p.order, engineTs(ctx));
+    if (!d.approved) continue;
+    const o = p.order;
+    engine.process(env(engineTs(ctx), { type: 'fill', account: o.account, execId: `seed-x-${o.clOrdId}`, clOrdId: o.clOrdId, instrument: o.instrument, side: o.side, qty: p.qty, price: p.price }));
+    filled++;
+  }
+  let resting = 0;
+  for (let k = 0; k < 3000 && resting < 500; k++) {
+    const p = ctx.orders.next('rest-');
+    const d = engine.check(p.order, engineTs(ctx));
+    if (!d.approved) continue;
+    engine.process(env(engineTs(ctx), { type: 'order.ack', account: p.order.account, clOrdId: p.order.clOrdId }));
+    resting++;
+  }
+  ctx.expectedFills = filled;
+  engine.drainOutputs();
+  return ctx;
+}
+
+function verify(ctx: Ctx, phases: { throughput: { approvedRatio: number }; latency: Array<Record<string, unknown>> }): string[] {
+  const problems: string[] = [];
+  const s = ctx.engine.state;
+  if (s.reservations.size < 450) problems.push(`resting orders lost: ${s.reservations.size} reservations left, expected >= 450`);
+  if (phases.throughput.approvedRatio < 0.8 || phases.throughput.approvedRatio > 0.995) problems.push(`throughput approval ratio ${phases.throughput.approvedRatio} outside [0.8, 0.995]`);
+  for (const p of phases.latency) {
+    const ratio = p.approvedRatio as number;
+    if (ratio < 0.8 || ratio > 0.995) problems.push(`approval ratio ${ratio} at ${String(p.rate)}/s outside [0.8, 0.995]`);
+    const reasons = p.rejectReasons as Record<string, number>;
+    if (!reasons.ORDER_MAX_NOTIONAL || !reasons.ORDER_PRICE_COLLAR) problems.push(`expected fat-finger and collar rejections at ${String(p.rate)}/s: ${JSON.stringify(reasons)}`);
+  }
+  // The exact ledger agrees with the engine's own mirrors: every leg's quantity equals the ledger's.
+  let legs = 0;
+  for (const leg of s.legs.values()) {
+    const pos = s.ledger.position(leg.account, leg.instrument);
+    if ((pos?.qty ?? 0n) !== leg.qty) problems.push(`leg ${leg.account}/${leg.instrument}: engine ${leg.qty} vs ledger ${pos?.qty}`);
+    if (leg.qty !== 0n) legs++;
+  }
+  if (legs < 500) problems.push(`only ${legs} open positions`);
+  const fills = s.counters.events > 0 ? ctx.sentFills + ctx.expectedFills : 0;
+  if (fills === 0) problems.push('no fills were booked');
+  return problems;
+}
+
+// ------------------------------------------------------------------------------------------
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  const log = (line: string): void => {
+    if (!opts.json) process.stdout.write(`${line}\n`);
+    else process.stderr.write(`${line}\n`);
+  };
+  log(`machine: ${machineLine(machine)}`);
+  const ctx = setup(opts);
+  const s = ctx.engine.state;
+  log(`universe: ${s.registry.size} instruments, ${s.universe.accounts.length} accounts, ${s.universe.strategyCount} strategies, ${s.reservations.size} resting orders, ${[...s.legs.values()].filter((l) => l.qty !== 0n).length} positions`);
+
+  const apply = applyRate(ctx, 500_000);
+  log(`market apply: ${apply.eventsPerSec.toLocaleString('en-US')} events/s (median of ${apply.runs.join(', ')})`);
+  const throughput = checkThroughput(ctx, 100_000);
+  log(`check throughput (closed loop): ${throughput.checksPerSec.toLocaleString('en-US')} checks/s (median of ${throughput.runs.join(', ')}), approved ${(throughput.approvedRatio * 100).toFixed(1)}%`);
+  const latency: Array<Record<string, unknown>> = [];
+  for (const rate of opts.rates) {
+    const r = openLoop(ctx, rate, opts.seconds, opts.marketRate, opts.fillRatio);
+    latency.push(r);
+    const l = r.latencyNs as Record<string, number>;
+    const sv = r.serviceNs as Record<string, number>;
+    log(`open loop ${rate.toLocaleString('en-US')} checks/s + ${opts.marketRate.toLocaleString('en-US')} market events/s: latency p50 ${l.p50} ns, p99 ${l.p99} ns, p99.9 ${l.p999} ns, max ${l.max} ns; engine compute p50 ${sv.p50} ns p99 ${sv.p99} ns; approved ${((r.approvedRatio as number) * 100).toFixed(1)}%`);
+  }
+  const problems = verify(ctx, { throughput, latency });
+  const result = {
+    bench: 'check',
+    date: new Date().toISOString(),
+    machine,
+    config: { instruments: s.registry.size, accounts: s.universe.accounts.length, strategies: s.universe.strategyCount, restingOrders: 500, ...opts, json: undefined },
+    marketApply: apply,
+    checkThroughput: throughput,
+    openLoop: latency,
+    verification: { ok: problems.length === 0, problems, counters: { ...s.counters } },
+  };
+  const path = saveResult('check', result);
+  log(`saved ${path}`);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`VERIFICATION FAILED: ${p}\n`);
+    process.exitCode = 1;
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main();
