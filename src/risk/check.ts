@@ -88,7 +88,7 @@ export class Checker {
     ctx.account = account;
     ctx.ins = ins;
     ctx.i = i;
-    ctx.chain = [account.node, account.strategyNode, 0];
+    ctx.chain = account.chain;
     ctx.side = order.side === 'buy' ? 1 : -1;
     ctx.isMarket = order.type === 'market';
     ctx.reduceOnly = order.reduceOnly === true;

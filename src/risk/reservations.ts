@@ -91,6 +91,14 @@ class ExpiryQueue {
   }
 }
 
+function isPending(r: Reservation): boolean {
+  return !r.acked;
+}
+
+function isAcked(r: Reservation): boolean {
+  return r.acked;
+}
+
 export class ReservationBook {
   private readonly byAccount: Map<string, Reservation>[];
   private readonly pending = new ExpiryQueue();
@@ -134,14 +142,14 @@ export class ReservationBook {
   /** Reservations whose TTL has passed at `now`, oldest first (caller releases them). */
   expired(now: number): readonly Reservation[] {
     this.due.length = 0;
-    this.pending.popDue(now, (r) => !r.acked, this.due);
-    this.open.popDue(now, (r) => r.acked, this.due);
+    this.pending.popDue(now, isPending, this.due);
+    this.open.popDue(now, isAcked, this.due);
     return this.due;
   }
 
   /** Queue orders, so a restored book expires reservations in exactly the same order. */
   queues(): { pending: Reservation[]; open: Reservation[] } {
-    return { pending: this.pending.live((r) => !r.acked), open: this.open.live((r) => r.acked) };
+    return { pending: this.pending.live(isPending), open: this.open.live(isAcked) };
   }
 
   /** Rebuilds from a snapshot: reservations in `all()` order, then both queues. */
@@ -202,7 +210,9 @@ export class RateWindow {
 /** Client order ids seen per account within a window (duplicate-order control, 15c3-5). */
 export class DuplicateWindow {
   private readonly seen = new Map<string, number>();
-  private readonly order: Array<{ id: string; ts: number }> = [];
+  // Insertion order for pruning, as two parallel arrays (no object per order).
+  private ids: string[] = [];
+  private times: number[] = [];
   private head = 0;
 
   has(id: string): boolean {
@@ -211,24 +221,31 @@ export class DuplicateWindow {
 
   add(id: string, ts: number): void {
     this.seen.set(id, ts);
-    this.order.push({ id, ts });
+    this.ids.push(id);
+    this.times.push(ts);
   }
 
   prune(now: number, windowMs: number): void {
     const cutoff = now - windowMs;
-    while (this.head < this.order.length && this.order[this.head]!.ts <= cutoff) {
-      const e = this.order[this.head]!;
-      if (this.seen.get(e.id) === e.ts) this.seen.delete(e.id);
+    while (this.head < this.ids.length && this.times[this.head]! <= cutoff) {
+      const id = this.ids[this.head]!;
+      if (this.seen.get(id) === this.times[this.head]) this.seen.delete(id);
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.times = this.times.slice(this.head);
       this.head = 0;
     }
   }
 
   snapshot(): Array<[string, number]> {
-    return this.order.slice(this.head).filter((e) => this.seen.get(e.id) === e.ts).map((e) => [e.id, e.ts]);
+    const out: Array<[string, number]> = [];
+    for (let k = this.head; k < this.ids.length; k++) {
+      const id = this.ids[k]!;
+      if (this.seen.get(id) === this.times[k]) out.push([id, this.times[k]!]);
+    }
+    return out;
   }
 
   static restore(entries: ReadonlyArray<readonly [string, number]>): DuplicateWindow {

@@ -127,8 +127,7 @@ export class EngineState {
     const key = account * this.universe.n + instrument;
     let leg = this.legs.get(key);
     if (leg === undefined) {
-      const a = this.universe.accounts[account]!;
-      leg = new Leg(account, instrument, [a.node, a.strategyNode, 0]);
+      leg = new Leg(account, instrument, this.universe.accounts[account]!.chain);
       this.legs.set(key, leg);
     }
     return leg;

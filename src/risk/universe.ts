@@ -26,6 +26,8 @@ export interface AccountInfo {
   readonly node: number;
   readonly strategyNode: number;
   readonly venue: number;
+  /** [account node, strategy node, firm node]. */
+  readonly chain: readonly [number, number, number];
 }
 
 export interface UniverseError {
@@ -171,7 +173,7 @@ export class Universe {
       nodes.push({ idx: node, kind: 'account', id });
       this.nodeIndex.set(`account:${id}`, node);
       const idx = accounts.length;
-      accounts.push({ idx, id, node, strategyNode: strategyNode ?? 0, venue: Math.max(venue, 0) });
+      accounts.push({ idx, id, node, strategyNode: strategyNode ?? 0, venue: Math.max(venue, 0), chain: [node, strategyNode ?? 0, 0] });
       refs.push({ id, strategy: acc.strategy, venue: (VENUES[venue] ?? 'binance') as Venue });
       this.accountIndex.set(id, idx);
     }

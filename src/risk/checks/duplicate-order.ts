@@ -6,7 +6,9 @@ export const duplicateOrder: RiskCheck = {
   codes: ['ORDER_DUPLICATE_ID'],
   needsPrice: false,
   run(ctx) {
-    if (ctx.state.duplicates[ctx.account.idx]!.has(ctx.clOrdId)) {
+    const window = ctx.state.duplicates[ctx.account.idx]!;
+    window.prune(ctx.now, ctx.state.config.duplicateWindowMs);
+    if (window.has(ctx.clOrdId)) {
       ctx.fail('ORDER_DUPLICATE_ID', 'account', ctx.accountId, null, null, null, `client order id ${ctx.clOrdId} already used`);
     }
   },
