@@ -77,12 +77,13 @@ program
   .description('run the exchange simulator alone: every venue\'s WebSocket protocol on one local port')
   .option('--port <port>', 'listen port (overrides sim.port)', (v) => Number(v))
   .action(async (opts: { port?: number }) => {
-    const config = loadConfigOrThrow(configDir());
+    const dir = configDir();
+    const config = loadConfigOrThrow(dir);
     const logger = createLogger(logLevel());
     const { runSim } = await import('./commands/sim.js');
     const { simVenueFactories } = await import('../feeds/venues.js');
     const simConfig = opts.port === undefined ? config.sim : { ...config.sim, port: opts.port };
-    const sim = await runSim({ config: simConfig, registry: config.registry, venues: simVenueFactories(), logger });
+    const sim = await runSim({ config: simConfig, registry: config.registry, venues: simVenueFactories(), logger, configDir: dir });
     process.stdout.write(`keel sim listening on ${simConfig.host}:${sim.port}\n`);
     await waitForSignal();
     await sim.stop();
@@ -98,7 +99,7 @@ program
     const inputs = engineInputs(config, dir);
     const logger = createLogger(logLevel());
     const { runEmbedded } = await import('./commands/start.js');
-    const app = await runEmbedded({ config, inputs, logger, httpPort: opts.port });
+    const app = await runEmbedded({ config, inputs, logger, httpPort: opts.port, configDir: dir });
     process.stdout.write(`keel running: dashboard http://127.0.0.1:${app.httpPort}/  (simulator on port ${app.simPort}; Ctrl-C to stop)\n`);
     await waitForSignal();
     await app.stop();

@@ -93,7 +93,11 @@ export interface SessionOptions {
   restUrl?: string | undefined;
   /** Reconnect backoff: delay = random(0, min(maxMs, baseMs * 2^attempt)) ("full jitter"). */
   backoff: { baseMs: number; maxMs: number };
-  /** No frame at all for this long while connected => the stream is stale: reconnect. */
+  /**
+   * No DATA for this long while connected => the stream is stale: reconnect. A frame counts as
+   * data only when the protocol emits a non-status event for it; pings, heartbeats and acks keep
+   * the transport alive but do not prove the stream flows.
+   */
   staleAfterMs: number;
   /** Reconnect proactively before the venue's scheduled cut (Binance: 24 h). 0 = never. */
   maxConnectionAgeMs: number;
