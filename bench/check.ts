@@ -139,7 +139,7 @@ function buildUniverse(rnd: () => number): Universe {
 
 const VENUE_ACCOUNTS: Array<[Venue, number]> = [['binance', 30], ['okx', 20], ['bybit', 15], ['deribit', 20], ['coinbase', 10], ['kraken', 5]];
 
-function riskConfig(universe: Universe, registry: InstrumentRegistry): RiskConfig {
+function riskConfig(registry: InstrumentRegistry): RiskConfig {
   const currencies: RiskConfig['currencies'] = { USDT: { fixed: '1' } };
   const underlyings: RiskConfig['underlyings'] = {};
   for (let u = 0; u < UNDERLYINGS; u++) {
@@ -497,7 +497,7 @@ function setup(opts: Options): Ctx {
   const rnd = prng(opts.seed);
   const universe = buildUniverse(rnd);
   const registry = InstrumentRegistry.of(universe.specs);
-  const config = riskConfig(universe, registry);
+  const config = riskConfig(registry);
   const engine = new Engine(registry, config, { varSeed: varSeed(rnd), timer: () => performance.now() * 1e6 });
   const market = new Market(universe, registry, rnd);
   const ctx: Ctx = { engine, market, orders: new OrderFactory(engine, universe, rnd), rnd, origin: now(), epoch: Date.UTC(2026, 10, 26, 12, 0, 0), expectedFills: 0, sentFills: 0 };

@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/ledger-arith.ts [--json]
  */
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { add, format, fx, mul, type Fixed } from '../src/portfolio/fixed.js';
 import { machineInfo, machineLine, saveResult } from './lib/machine.js';
 
