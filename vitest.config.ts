@@ -7,6 +7,8 @@ export default defineConfig({
     silent: 'passed-only',
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      // The whole embedded flow in one process: simulator -> feeds -> bus -> engine -> HTTP.
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         test: {
           name: 'integration',

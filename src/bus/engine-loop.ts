@@ -45,6 +45,7 @@ export class EngineLoop {
   private tickTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   readonly recentDecisions: Decision[] = [];
+  private readonly decisionListeners: Array<(d: Decision) => void> = [];
   readonly recentOutputs: EngineOutput[] = [];
   private readonly applied: Counter<'topic'>;
   private readonly checks: Counter<'result'>;
@@ -84,6 +85,11 @@ export class EngineLoop {
     this.wake?.();
   }
 
+  /** Called with every decision this loop answers (after it is published). */
+  onDecision(listener: (d: Decision) => void): void {
+    this.decisionListeners.push(listener);
+  }
+
   /** Applies everything received so far, then checks the order. */
   check(order: unknown): Decision {
     this.drainAll();
@@ -94,6 +100,7 @@ export class EngineLoop {
     this.bus.publish(TOPICS.decisions, decision.account, { v: 1, type: 'decision', ...wire });
     this.remember(this.recentDecisions, decision);
     this.flushOutputs();
+    for (const listener of this.decisionListeners) listener(decision);
     return decision;
   }
 

@@ -92,8 +92,8 @@ program
 program
   .command('start')
   .description('run Keel on embedded defaults: exchange simulator, feeds, engine and dashboard in one process')
-  .option('--port <port>', 'HTTP port for the dashboard and API', (v) => Number(v), 8080)
-  .action(async (opts: { port: number }) => {
+  .option('--port <port>', 'HTTP port for the dashboard and API (overrides embedded.http.port)', (v) => Number(v))
+  .action(async (opts: { port?: number }) => {
     const dir = configDir();
     const config = loadConfigOrThrow(dir);
     const inputs = engineInputs(config, dir);

@@ -15,6 +15,8 @@ import { simVenueFactories } from '../../feeds/venues.js';
 import { Engine } from '../../risk/engine.js';
 import type { MarketEvent } from '../../risk/events.js';
 import { startHttp } from '../../server/http.js';
+import { PaperGateway } from '../../server/paper-gateway.js';
+import { isApproved } from '../../risk/check.js';
 import type { EngineInputs } from '../setup.js';
 import { runSim } from './sim.js';
 
@@ -22,7 +24,8 @@ export interface EmbeddedOptions {
   config: KeelConfig;
   inputs: EngineInputs;
   logger: Logger;
-  httpPort: number;
+  /** Overrides embedded.http.port. */
+  httpPort?: number | undefined;
   httpHost?: string;
   configDir?: string;
 }
@@ -31,6 +34,7 @@ export interface RunningEmbedded {
   httpPort: number;
   simPort: number;
   engine: Engine;
+  bus: InMemoryBus;
   stop(): Promise<void>;
 }
 
@@ -43,6 +47,14 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<RunningEmbedded> 
   const engine = new Engine(config.registry, o.inputs.risk, { varSeed: o.inputs.varSeed, timer: () => performance.now() * 1e6 });
   const loop = new EngineLoop({ engine, bus, logger: logger.child({ stage: 'engine' }), now: Date.now, registry: metrics });
   loop.start();
+  const t0 = Date.now();
+  for (const [account, balances] of Object.entries(config.embedded.openingBalances)) {
+    for (const [currency, amount] of Object.entries(balances)) {
+      bus.publish(TOPICS.executions, account, { v: 1, type: 'transfer', ts: t0, account, transferId: `opening-${account}-${currency}`, currency, amount });
+    }
+  }
+  const paper = config.embedded.paperFills ? new PaperGateway(engine, bus, Date.now) : undefined;
+  if (paper !== undefined) loop.onDecision((d) => isApproved(d) && paper.execute(d.order));
   let marketEvents = 0;
   const emit = (ev: MarketEvent): void => {
     marketEvents++;
@@ -60,8 +72,8 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<RunningEmbedded> 
     metrics,
   });
   const http = await startHttp({
-    host: o.httpHost ?? '127.0.0.1',
-    port: o.httpPort,
+    host: o.httpHost ?? config.embedded.http.host,
+    port: o.httpPort ?? config.embedded.http.port,
     engine,
     loop,
     bus,
@@ -74,6 +86,7 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<RunningEmbedded> 
     httpPort: http.port,
     simPort: sim.port,
     engine,
+    bus,
     stop: async () => {
       await http.close();
       await feeds.close();
