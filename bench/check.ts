@@ -17,6 +17,7 @@
  * Percentiles come from hdr-histogram-js (ns). With --json the last stdout line is one JSON
  * object; the result is also saved under bench/results/.
  */
+import { pathToFileURL } from 'node:url';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { InstrumentRegistry, type InstrumentSpec, type Venue } from '../src/portfolio/instruments.js';
 import type { LimitSet, RiskConfig } from '../src/risk/config.js';
@@ -38,7 +39,7 @@ interface Options {
   seed: number;
 }
 
-function parseArgs(argv: string[]): Options {
+export function parseArgs(argv: string[]): Options {
   const o: Options = { json: false, seconds: 3, rates: [50_000, 100_000, 200_000, 300_000], marketRate: 100_000, fillRatio: 0.02, seed: 42 };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!;
@@ -183,6 +184,7 @@ function riskConfig(registry: InstrumentRegistry): RiskConfig {
     marks: { maxAgeMs: 60_000 },
     reservations: { pendingTtlMs: 30_000, openTtlMs: 86_400_000 },
     duplicateWindowMs: 86_400_000,
+    duplicateWindowMaxOrders: 200_000,
     var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, defaultAnnualVol: 0.8 },
     triggers: { dailyLoss: 'REDUCING', drawdown: 'HALTED' },
     firm: { limits: { maxGrossNotional: 1e11, maxNetNotional: 5e10, maxVar: 1e10, maxDailyLoss: 1e10, orderRate: { maxOrders: 1_000_000, windowMs: 1000 }, venues: Object.fromEntries(VENUE_ACCOUNTS.map(([v]) => [v, { maxExposure: 1e11 }])) } },
@@ -327,7 +329,7 @@ function summarize(h: Histogram): Record<string, number> {
   };
 }
 
-interface Ctx {
+export interface Ctx {
   engine: Engine;
   market: Market;
   orders: OrderFactory;
@@ -493,7 +495,7 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
 // Setup and verification
 // ------------------------------------------------------------------------------------------
 
-function setup(opts: Options): Ctx {
+export function setup(opts: Options): Ctx {
   const rnd = prng(opts.seed);
   const universe = buildUniverse(rnd);
   const registry = InstrumentRegistry.of(universe.specs);
@@ -604,4 +606,4 @@ function main(): void {
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -53,8 +53,10 @@ export const riskSectionSchema = z.strictObject({
     /** Acked and resting: released with an alert when nothing is heard for (ms). */
     openTtlMs: z.number().int().positive().default(86_400_000),
   }),
-  /** Client order ids are unique per account over this window (ms). */
-  duplicateWindowMs: z.number().int().positive().default(86_400_000),
+  /** Client order ids are unique per account over this window (ms)... */
+  duplicateWindowMs: z.number().int().positive().default(3_600_000),
+  /** ...remembering at most this many ids per account (bounds memory at high order rates). */
+  duplicateWindowMaxOrders: z.number().int().positive().default(200_000),
   var: z.strictObject({
     lambda: z.number().gt(0).lt(1).default(0.94),
     confidence: z.number().gt(0.5).lt(1).default(0.99),

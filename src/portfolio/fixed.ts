@@ -49,7 +49,45 @@ export function fx(text: string): Fixed {
   return r.value;
 }
 
+const BIG_POW10: readonly bigint[] = POW10;
+
+/**
+ * Fast path for the common shape `[-]digits[.digits]` with at most 15 significant digits and 18
+ * decimals: the digits are accumulated in a float64 (exact below 2^53) and scaled by one bigint
+ * multiplication, instead of building a digit string and parsing it. Returns null when the input
+ * needs the general scanner (exponent, sign "+", too many digits, anything unusual).
+ */
+function fastScan(s: string): ParseResult | null {
+  const n = s.length;
+  if (n === 0 || n > 17) return null;
+  let i = 0;
+  let negative = false;
+  if (s.charCodeAt(0) === 45) {
+    negative = true;
+    i = 1;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return null;
+  }
+  if (digits === 0 || digits > 15 || frac === 0) return null;
+  const decimals = frac < 0 ? 0 : frac;
+  if (decimals > SCALE_DIGITS) return null;
+  const value = BigInt(mantissa) * BIG_POW10[SCALE_DIGITS - decimals]!;
+  return { ok: true, value: (negative ? -value : value) as Fixed };
+}
+
 function scan(s: string, round: boolean): ParseResult {
+  const fast = fastScan(s);
+  if (fast !== null) return fast;
   const n = s.length;
   if (n === 0) return { ok: false, error: 'EMPTY' };
   if (n > 80) return { ok: false, error: 'TOO_LARGE' };

@@ -107,7 +107,10 @@ export interface RiskConfig {
   underlyings: Record<string, { reference: string }>;
   marks: { maxAgeMs: number };
   reservations: { pendingTtlMs: number; openTtlMs: number };
+  /** Client order ids are remembered per account for this long (ms)... */
   duplicateWindowMs: number;
+  /** ...and at most this many per account (memory bound at high order rates). */
+  duplicateWindowMaxOrders: number;
   var: VarConfig;
   triggers: TriggerConfig;
   firm: { limits?: LimitSet | undefined };

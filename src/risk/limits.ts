@@ -61,15 +61,27 @@ export class NodeLimits {
   orderRateWindowMs = Number.NaN;
   /** Exact form of maxOrderQty for the comparison (contracts). */
   maxOrderQtyExact: Fixed | null = null;
+  /** Per-instrument limits by dense id (sparse); `instrument(i)` is the hot-path accessor. */
   readonly instruments = new Map<number, InstrumentLimit>();
+  private readonly instrumentSlots: Array<InstrumentLimit | undefined>;
   /** Per underlying index: [maxPosition, maxDelta, maxGamma, maxVega], NaN = none. */
   readonly underlyings: Float64Array;
   /** Per venue index: maxExposure, NaN = none. */
   readonly venues: Float64Array;
 
-  constructor(underlyingCount: number, venueCount: number) {
+  constructor(instrumentCount: number, underlyingCount: number, venueCount: number) {
+    this.instrumentSlots = new Array<InstrumentLimit | undefined>(instrumentCount).fill(undefined);
     this.underlyings = new Float64Array(underlyingCount * 4).fill(Number.NaN);
     this.venues = new Float64Array(venueCount).fill(Number.NaN);
+  }
+
+  instrument(i: number): InstrumentLimit | undefined {
+    return this.instrumentSlots[i];
+  }
+
+  setInstrument(i: number, limit: InstrumentLimit): void {
+    this.instruments.set(i, limit);
+    this.instrumentSlots[i] = limit;
   }
 }
 
@@ -80,7 +92,7 @@ export interface LimitError {
 
 /** Compiles a configured LimitSet for one node; unknown keys become errors with their path. */
 export function compileLimits(set: LimitSet | undefined, universe: Universe, path: string, errors: LimitError[]): NodeLimits {
-  const limits = new NodeLimits(universe.underlyings.length, VENUES.length);
+  const limits = new NodeLimits(universe.n, universe.underlyings.length, VENUES.length);
   if (set === undefined) return limits;
   const scalar = (name: ScalarLimit, value: number | undefined): void => {
     if (value === undefined) return;
@@ -166,7 +178,7 @@ function applyKeyed(
     const field = name === 'instrument.maxOrderQty' ? 'maxOrderQty' : 'maxPosition';
     const before = entry[field];
     entry[field] = value === null ? null : quantityLimit(value);
-    limits.instruments.set(idx, entry);
+    limits.setInstrument(idx, entry);
     return before === null ? null : toNumber(before);
   }
   if (name === 'venue.maxExposure') {

@@ -225,9 +225,9 @@ export class DuplicateWindow {
     this.times.push(ts);
   }
 
-  prune(now: number, windowMs: number): void {
+  prune(now: number, windowMs: number, maxIds: number): void {
     const cutoff = now - windowMs;
-    while (this.head < this.ids.length && this.times[this.head]! <= cutoff) {
+    while (this.head < this.ids.length && (this.times[this.head]! <= cutoff || this.ids.length - this.head > maxIds)) {
       const id = this.ids[this.head]!;
       if (this.seen.get(id) === this.times[this.head]) this.seen.delete(id);
       this.head++;

@@ -92,7 +92,9 @@ export function snapshotState(s: EngineState): EngineSnapshot {
     if (list.length > 0) holders.push([s.registry.get(i).id, list.map((l) => u.accounts[l.account]!.id)]);
   });
   const nodeQtys: EngineSnapshot['nodeQtys'] = [];
-  for (const [key, q] of s.nodeQtys) {
+  for (let key = 0; key < s.nodeQtys.length; key++) {
+    const q = s.nodeQtys[key];
+    if (q === undefined) continue;
     const node = Math.floor(key / n);
     nodeQtys.push([nodeKey(s, node), s.registry.get(key % n).id, format(q.qty), format(q.resBuy), format(q.resSell)]);
   }

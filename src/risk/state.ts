@@ -49,12 +49,14 @@ export class EngineState {
   readonly market: MarketState;
   ledger: Ledger;
   readonly agg: NodeAggregates;
-  /** account * n + instrument -> leg. */
+  /** account * n + instrument -> leg; the Map keeps creation order (iteration, snapshots). */
   readonly legs = new Map<number, Leg>();
+  /** The same legs in a flat array for O(1) lookups on the hot path. */
+  private readonly legSlots: Array<Leg | undefined>;
   /** Legs with a position or open orders, per instrument (revalued on every mark). */
   readonly holders: Leg[][];
-  /** node * n + instrument -> exact quantities (positions and reservations). */
-  readonly nodeQtys = new Map<number, NodeQty>();
+  /** node * n + instrument -> exact quantities (positions and reservations); flat for O(1). */
+  readonly nodeQtys: Array<NodeQty | undefined>;
   readonly limits: NodeLimits[];
   /** 0 ACTIVE, 1 REDUCING, 2 HALTED per node. */
   readonly tradingStates: Uint8Array;
@@ -96,6 +98,8 @@ export class EngineState {
     this.ledger = new Ledger(registry, universe.accountRefs);
     this.agg = new NodeAggregates(universe.nodeCount, universe.underlyings.length, 6);
     this.holders = Array.from({ length: n }, () => []);
+    this.legSlots = new Array<Leg | undefined>(universe.accounts.length * n).fill(undefined);
+    this.nodeQtys = new Array<NodeQty | undefined>(universe.nodeCount * n).fill(undefined);
     const errors: LimitError[] = [];
     this.limits = universe.nodes.map((node) => {
       const set =
@@ -125,16 +129,17 @@ export class EngineState {
   /** The leg of an account in an instrument, created on first use. */
   leg(account: number, instrument: number): Leg {
     const key = account * this.universe.n + instrument;
-    let leg = this.legs.get(key);
+    let leg = this.legSlots[key];
     if (leg === undefined) {
       leg = new Leg(account, instrument, this.universe.accounts[account]!.chain);
       this.legs.set(key, leg);
+      this.legSlots[key] = leg;
     }
     return leg;
   }
 
   peekLeg(account: number, instrument: number): Leg | undefined {
-    return this.legs.get(account * this.universe.n + instrument);
+    return this.legSlots[account * this.universe.n + instrument];
   }
 
   /** Lists a leg among its instrument's holders (when it gets a position or reservation). */
@@ -158,15 +163,15 @@ export class EngineState {
   }
 
   nodeQty(node: number, instrument: number): Readonly<NodeQty> {
-    return this.nodeQtys.get(node * this.universe.n + instrument) ?? EMPTY_QTY;
+    return this.nodeQtys[node * this.universe.n + instrument] ?? EMPTY_QTY;
   }
 
   mutableNodeQty(node: number, instrument: number): NodeQty {
     const key = node * this.universe.n + instrument;
-    let q = this.nodeQtys.get(key);
+    let q = this.nodeQtys[key];
     if (q === undefined) {
       q = { qty: ZERO, resBuy: ZERO, resSell: ZERO };
-      this.nodeQtys.set(key, q);
+      this.nodeQtys[key] = q;
     }
     return q;
   }

@@ -28,3 +28,27 @@ describe('fixed-point decimals', () => {
     expect(format(roundTo(fx('0.476190476190476190'), 8))).toBe('0.47619048');
   });
 });
+
+describe('parsing fast path', () => {
+  it('agrees with an independent decimal parser on every plain decimal (fast-check)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { Decimal } = await import('decimal.js');
+    const decimalText = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,16}$/), fc.option(fc.stringMatching(/^[0-9]{0,20}$/), { nil: undefined }))
+      .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === undefined ? '' : `.${frac}`}`);
+    fc.assert(
+      fc.property(decimalText, (text) => {
+        const r = parseFixed(text);
+        const fracLen = text.includes('.') ? text.split('.')[1]!.length : 0;
+        if (fracLen > 18 && !/^0*$/.test(text.split('.')[1]!.slice(18))) {
+          expect(r.ok).toBe(false);
+          return;
+        }
+        if (text.endsWith('.') && !r.ok) return;
+        expect(r.ok).toBe(true);
+        if (r.ok) expect(r.value.toString()).toBe(new Decimal(text).times('1e18').toFixed(0));
+      }),
+      { seed: 20261126, numRuns: 2000 },
+    );
+  });
+});

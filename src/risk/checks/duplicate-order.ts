@@ -1,13 +1,16 @@
 import type { RiskCheck } from './context.js';
 
-/** A client order id may be used once per account within the duplicate window (15c3-5 (c)(1)(ii)). */
+/**
+ * A client order id may be used once per account within the duplicate window (15c3-5 (c)(1)(ii)):
+ * `duplicateWindowMs`, bounded to the last `duplicateWindowMaxOrders` ids of the account.
+ */
 export const duplicateOrder: RiskCheck = {
   name: 'duplicate-order',
   codes: ['ORDER_DUPLICATE_ID'],
   needsPrice: false,
   run(ctx) {
     const window = ctx.state.duplicates[ctx.account.idx]!;
-    window.prune(ctx.now, ctx.state.config.duplicateWindowMs);
+    window.prune(ctx.now, ctx.state.config.duplicateWindowMs, ctx.state.config.duplicateWindowMaxOrders);
     if (window.has(ctx.clOrdId)) {
       ctx.fail('ORDER_DUPLICATE_ID', 'account', ctx.accountId, null, null, null, `client order id ${ctx.clOrdId} already used`);
     }

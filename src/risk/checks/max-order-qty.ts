@@ -10,7 +10,7 @@ export const maxOrderQty: RiskCheck = {
       const lim = ctx.state.limits[ctx.chain[k]!]!;
       const general = lim.maxOrderQtyExact;
       if (general !== null && ctx.qty > general) ctx.fail('ORDER_MAX_QTY', SCOPES[k]!, ctx.target(k), lim.maxOrderQty, ctx.qtyF, ctx.qtyF);
-      const specific = lim.instruments.get(ctx.i)?.maxOrderQty ?? null;
+      const specific = lim.instrument(ctx.i)?.maxOrderQty ?? null;
       if (specific !== null && ctx.qty > specific) {
         ctx.fail('ORDER_MAX_QTY', 'instrument', ctx.ins.id, ctx.qtyNumber(specific), ctx.qtyF, ctx.qtyF, `${SCOPES[k]} ${ctx.target(k)} limit for this instrument`);
       }

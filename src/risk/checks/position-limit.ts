@@ -13,7 +13,7 @@ export const positionLimit: RiskCheck = {
     const s = ctx.state;
     for (let k = 0; k < 3; k++) {
       const node = ctx.chain[k]!;
-      const lim = s.limits[node]!.instruments.get(ctx.i)?.maxPosition ?? null;
+      const lim = s.limits[node]!.instrument(ctx.i)?.maxPosition ?? null;
       if (lim === null) continue;
       const nq = s.nodeQty(node, ctx.i);
       const worst = (nq.qty + (ctx.side === 1 ? nq.resBuy : -nq.resSell)) as Fixed;
