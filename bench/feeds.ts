@@ -6,19 +6,25 @@
  *
  * Input: every adapter exported from src/feeds/<venue>/index.ts (factories named `<x>Protocol` and
  * `<x>SimVenue`, paired by feed) is fed the frames its own simulator venue sends for the
- * protocol's own subscriptions, decoded from bytes as the session does (`Buffer#toString`) (Binance also subscribes bookTicker, for a ticker mix), driven by
- * the seeded SimMarket over config/instruments.yaml. A recording pass parses every frame once and
+ * protocol's own subscriptions (Binance also subscribes bookTicker, for a ticker mix), driven by
+ * the seeded SimMarket over config/instruments.yaml, each frame decoded from bytes as the session
+ * does (`Buffer#toString`: a flat string, not the simulator's concatenation). A recording pass parses every frame once and
  * classifies it by what it produced: `trade` (trade events), `book-delta` (book events), `ticker`
  * (quote, mark or option events only). An adapter that cannot be loaded or recorded is listed as
  * "not available" with the reason.
  *
- * Timing: per mix and run, a fresh protocol replays (untimed) the recording up to the point where
- * every book is synchronized, then the mix's frames are timed through `onMessage` with a no-op io.
- * Warm-up runs first; candidates are interleaved run by run (so background load hits all of them
- * alike); the median of the timed runs is reported, both by wall clock and by process CPU time.
- * Each timed run is verified: the number of events equals the recording pass, sampled events are
- * deep-equal, and the recording itself is checked against the simulator (trades against its trade
- * ticks, the last book of each instrument against the market's book).
+ * Timing (adapters): per mix and run, a fresh protocol replays (untimed) the recording up to the
+ * point where every book is synchronized, then the mix's frames are timed through `onMessage` with
+ * a no-op io. Warm-up runs first; the candidates of a mix (Binance: also the JSON.parse path alone)
+ * alternate run by run; the median of the timed runs is reported, by wall clock and by process CPU
+ * time. Each timed run is verified: the number of events equals the recording pass and sampled
+ * events are deep-equal; the recording itself is checked against the simulator (trades against its
+ * trade ticks, the last book of each instrument against the market's book).
+ *
+ * Timing (peers): right after the Binance spot recording, Keel and the peers get the same trade
+ * frames in short batches, round-robin with a rotating order, so background load changes hit every
+ * candidate of a round alike; the ratio reported is the median of the per-round Keel/peer ratios
+ * (and the ratio of the medians). Each candidate's output is checked against the recording.
  *
  * Output: a table on stdout; with --json the last stdout line is one JSON object. Results are also
  * written to bench/results/feeds-<YYYY-MM-DD>.json with the machine (cpu model, cores, node).
@@ -43,6 +49,10 @@ import type { MarketEvent } from '../src/risk/events.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BOOK_DEPTH = 10;
+/** Peer comparison: messages per batch, timed rounds (>= 200k messages per candidate), warm-up. */
+const PEER_BATCH = 5_000;
+const PEER_ROUNDS = 60;
+const PEER_WARMUP_ROUNDS = 10;
 const START_MS = 1_780_000_000_000;
 
 /* Settings ---------------------------------------------------------------------------------------- */
@@ -343,6 +353,73 @@ function measure(candidates: readonly Candidate[], settings: Settings): Measured
   });
 }
 
+/** A candidate that can handle any contiguous batch of its (cyclic) message list. */
+interface BatchCandidate {
+  name: string;
+  prepare(): void;
+  /** Handles messages `from .. from + count - 1` of the cyclic list. */
+  batch(from: number, count: number): void;
+  /** Checks everything handled since `prepare`; `handled` is how many messages that was. */
+  verify(handled: number): string | undefined;
+}
+
+interface BatchMeasured {
+  name: string;
+  batches: number;
+  batchMessages: number;
+  /** Median over batches, and total messages / total time. */
+  medianCpuMsgsPerSec: number;
+  medianMsgsPerSec: number;
+  totalCpuMsgsPerSec: number;
+  verified: boolean;
+  problem?: string | undefined;
+  batchCpuMsgsPerSec: number[];
+}
+
+/**
+ * Round-robin over short batches: each round gives every candidate the same `batch` messages,
+ * back to back, in a rotating order. Background load changes between rounds hit every candidate
+ * of a round alike, so per-round ratios are comparable even on a busy machine.
+ */
+function measureBatches(candidates: readonly BatchCandidate[], batch: number, rounds: number, warmupRounds: number): BatchMeasured[] {
+  const cpu = candidates.map(() => [] as number[]);
+  const wall = candidates.map(() => [] as number[]);
+  for (const c of candidates) c.prepare();
+  let from = 0;
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    for (let k = 0; k < candidates.length; k++) {
+      const idx = (k + round) % candidates.length;
+      const c = candidates[idx]!;
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      c.batch(from, batch);
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const used = process.cpuUsage(cpu0);
+      if (round >= warmupRounds) {
+        cpu[idx]!.push((used.user + used.system) / 1000);
+        wall[idx]!.push(wallMs);
+      }
+    }
+    from += batch;
+  }
+  const handled = (warmupRounds + rounds) * batch;
+  return candidates.map((c, k) => {
+    const cpuRates = cpu[k]!.map((ms) => (batch / ms) * 1000);
+    const problem = c.verify(handled);
+    return {
+      name: c.name,
+      batches: rounds,
+      batchMessages: batch,
+      medianCpuMsgsPerSec: Math.round(median(cpuRates)),
+      medianMsgsPerSec: Math.round(median(wall[k]!.map((ms) => (batch / ms) * 1000))),
+      totalCpuMsgsPerSec: Math.round((rounds * batch * 1000) / cpu[k]!.reduce((a, b) => a + b, 0)),
+      verified: problem === undefined,
+      problem,
+      batchCpuMsgsPerSec: cpuRates.map((r) => Math.round(r)),
+    };
+  });
+}
+
 /** A no-op io that only counts (the parser's output must not be optimised away). */
 class CountingIO implements ProtocolIO {
   count = 0;
@@ -437,13 +514,40 @@ function tradeFramesOf(rec: Recording, maxMessages: number): { frames: string[];
   return { frames, events };
 }
 
-async function peerCandidates(rec: Recording, maxMessages: number): Promise<{ candidates: Candidate[]; unavailable: Record<string, string> }> {
+async function peerCandidates(rec: Recording, registry: InstrumentRegistry, factory: VenueProtocolFactory, maxMessages: number): Promise<{ candidates: BatchCandidate[]; unavailable: Record<string, string>; frames: number }> {
   const { frames, events } = tradeFramesOf(rec, maxMessages);
-  const candidates: Candidate[] = [];
+  const n = frames.length;
+  const candidates: BatchCandidate[] = [];
   const unavailable: Record<string, string> = {};
-  const lastEvent = events[events.length - 1]!;
-  const matches = (price: number, amount: number, id: string): boolean =>
-    price === Number(lastEvent.price) && amount === Number(lastEvent.size) && id === lastEvent.tradeId;
+  /** The recorded normalized trade of message `i` of the cyclic list. */
+  const expectedAt = (i: number): Extract<MarketEvent, { type: 'trade' }> => events[i % n]!;
+  const matches = (i: number, price: number, amount: number, id: string): boolean => {
+    const e = expectedAt(i);
+    return price === Number(e.price) && amount === Number(e.size) && id === e.tradeId;
+  };
+
+  // Keel itself, through the protocol (as everywhere in this bench).
+  {
+    let protocol = factory({ registry, bookDepth: BOOK_DEPTH });
+    let io = new CountingIO();
+    candidates.push({
+      name: 'keel binanceSpotProtocol (raw text -> events)',
+      prepare: () => {
+        protocol = factory({ registry, bookDepth: BOOK_DEPTH });
+        io = new CountingIO();
+      },
+      batch: (from, count) => {
+        const p = protocol;
+        const sink = io;
+        for (let i = from; i < from + count; i++) p.onMessage(frames[i % n]!, 0, sink);
+      },
+      verify: (handled) => {
+        if (io.count !== handled) return `${io.count} events for ${handled} messages`;
+        const strip = (e: MarketEvent | undefined): unknown => (e === undefined ? undefined : { ...e, recvTs: 0 });
+        return isDeepStrictEqual(strip(io.last), strip(expectedAt(handled - 1))) ? undefined : 'last event differs from the recording';
+      },
+    });
+  }
 
   // The ceiling of any JSON.parse-based parser (PEERS-BENCH.md): parse + a hand-written mapping.
   {
@@ -451,18 +555,20 @@ async function peerCandidates(rec: Recording, maxMessages: number): Promise<{ ca
     let last: { price: string; size: string; tradeId: string } | undefined;
     candidates.push({
       name: 'JSON.parse + hand mapping (baseline)',
-      messages: frames.length,
       prepare: () => {
         count = 0;
       },
-      run: () => {
-        for (let k = 0; k < frames.length; k++) {
-          const d = (JSON.parse(frames[k]!) as { data: { s: string; t: number; p: string; q: string; T: number; m: boolean } }).data;
+      batch: (from, total) => {
+        for (let i = from; i < from + total; i++) {
+          const d = (JSON.parse(frames[i % n]!) as { data: { s: string; t: number; p: string; q: string; T: number; m: boolean } }).data;
           last = { price: d.p, size: d.q, tradeId: String(d.t) };
           if (d.s.length > 0 && d.T > 0) count++;
         }
       },
-      verify: () => (count === frames.length && last?.tradeId === lastEvent.tradeId && last.price === lastEvent.price ? undefined : 'output mismatch'),
+      verify: (handled) => {
+        const e = expectedAt(handled - 1);
+        return count === handled && last?.tradeId === e.tradeId && last.price === e.price ? undefined : 'output mismatch';
+      },
     });
   }
 
@@ -474,13 +580,12 @@ async function peerCandidates(rec: Recording, maxMessages: number): Promise<{ ca
     let last: { price: number; amount: number; id: string } | undefined;
     candidates.push({
       name: 'tardis-dev normalizeTrades (JSON.parse + canHandle + map)',
-      messages: frames.length,
       prepare: () => {
         count = 0;
       },
-      run: () => {
-        for (let k = 0; k < frames.length; k++) {
-          const message: unknown = JSON.parse(frames[k]!);
+      batch: (from, total) => {
+        for (let i = from; i < from + total; i++) {
+          const message: unknown = JSON.parse(frames[i % n]!);
           if (!mapper.canHandle(message)) continue;
           for (const t of mapper.map(message, localTimestamp)) {
             last = t;
@@ -488,7 +593,7 @@ async function peerCandidates(rec: Recording, maxMessages: number): Promise<{ ca
           }
         }
       },
-      verify: () => (count === frames.length && last !== undefined && matches(last.price, last.amount, last.id) ? undefined : `tardis: ${count} trades, last ${JSON.stringify(last)}`),
+      verify: (handled) => (count === handled && last !== undefined && matches(handled - 1, last.price, last.amount, last.id) ? undefined : `tardis: ${count} trades, last ${JSON.stringify(last)}`),
     });
   } catch (e) {
     unavailable['tardis-dev'] = (e as Error).message;
@@ -521,55 +626,52 @@ async function peerCandidates(rec: Recording, maxMessages: number): Promise<{ ca
     let last: CcxtTrade | undefined;
     candidates.push({
       name: 'ccxt parseWsTrade (level 1, pre-parsed objects)',
-      messages: frames.length,
       prepare: () => {
         count = 0;
       },
-      run: () => {
-        for (let k = 0; k < parsed.length; k++) {
-          last = ex.parseWsTrade(parsed[k], marketsOfParsed[k]);
+      batch: (from, total) => {
+        for (let i = from; i < from + total; i++) {
+          last = ex.parseWsTrade(parsed[i % n], marketsOfParsed[i % n]);
           count++;
         }
       },
-      verify: () => (count === frames.length && last !== undefined && matches(last.price, last.amount, last.id) ? undefined : 'ccxt L1 output mismatch'),
+      verify: (handled) => (count === handled && last !== undefined && matches(handled - 1, last.price, last.amount, last.id) ? undefined : 'ccxt L1 output mismatch'),
     });
     let countRaw = 0;
     let lastRaw: CcxtTrade | undefined;
     candidates.push({
       name: 'ccxt JSON.parse + parseWsTrade (level 1 from raw text)',
-      messages: frames.length,
       prepare: () => {
         countRaw = 0;
       },
-      run: () => {
-        for (let k = 0; k < frames.length; k++) {
-          const d = (JSON.parse(frames[k]!) as { data: { s: string } }).data;
+      batch: (from, total) => {
+        for (let i = from; i < from + total; i++) {
+          const d = (JSON.parse(frames[i % n]!) as { data: { s: string } }).data;
           lastRaw = ex.parseWsTrade(d, marketOf.get(d.s));
           countRaw++;
         }
       },
-      verify: () => (countRaw === frames.length && lastRaw !== undefined && matches(lastRaw.price, lastRaw.amount, lastRaw.id) ? undefined : 'ccxt L1 raw output mismatch'),
+      verify: (handled) => (countRaw === handled && lastRaw !== undefined && matches(handled - 1, lastRaw.price, lastRaw.amount, lastRaw.id) ? undefined : 'ccxt L1 raw output mismatch'),
     });
     const client = ex.client(ex.urls.api.ws.spot);
-    const lastSymbol = rec.instruments.find((i) => i.id === lastEvent.instrument);
-    const lastKey = lastSymbol === undefined ? '' : `${lastSymbol.spec.base}/${lastSymbol.spec.quote}`;
     candidates.push({
       name: 'ccxt client.onMessage (level 3, full receive path)',
-      messages: frames.length,
       prepare: () => undefined,
-      run: () => {
-        for (let k = 0; k < frames.length; k++) client.onMessage({ data: frames[k]! });
+      batch: (from, total) => {
+        for (let i = from; i < from + total; i++) client.onMessage({ data: frames[i % n]! });
       },
-      verify: () => {
-        const cache = ex.trades[lastKey];
+      verify: (handled) => {
+        const e = expectedAt(handled - 1);
+        const ins = rec.instruments.find((x) => x.id === e.instrument);
+        const cache = ins === undefined ? undefined : ex.trades[`${ins.spec.base}/${ins.spec.quote}`];
         const t = cache?.[cache.length - 1];
-        return t !== undefined && matches(t.price, t.amount, t.id) ? undefined : 'ccxt L3: last cached trade differs';
+        return t !== undefined && matches(handled - 1, t.price, t.amount, t.id) ? undefined : 'ccxt L3: last cached trade differs';
       },
     });
   } catch (e) {
     unavailable['ccxt'] = (e as Error).message;
   }
-  return { candidates, unavailable };
+  return { candidates, unavailable, frames: n };
 }
 
 /* Discovery --------------------------------------------------------------------------------------- */
@@ -643,6 +745,38 @@ async function discover(registry: InstrumentRegistry, only: readonly string[] | 
 
 /* Main -------------------------------------------------------------------------------------------- */
 
+interface PeerReport {
+  measured: BatchMeasured[];
+  unavailable: Record<string, string>;
+  ratios: Record<string, number>;
+  ratiosOfMedians: Record<string, number>;
+  fastestRawTextPeer: string | undefined;
+  batchMessages: number;
+  rounds: number;
+  distinctFrames: number;
+}
+
+async function comparePeers(rec: Recording, registry: InstrumentRegistry, factory: VenueProtocolFactory, settings: Settings): Promise<PeerReport> {
+  const { candidates, unavailable, frames } = await peerCandidates(rec, registry, factory, settings.maxMessages);
+  const rounds = Math.max(PEER_ROUNDS, settings.runs);
+  const measured = measureBatches(candidates, PEER_BATCH, rounds, PEER_WARMUP_ROUNDS);
+  const keel = measured[0]!;
+  const ratios: Record<string, number> = {};
+  const ratiosOfMedians: Record<string, number> = {};
+  for (const m of measured.slice(1)) {
+    ratios[m.name] = Number(median(m.batchCpuMsgsPerSec.map((r, k) => keel.batchCpuMsgsPerSec[k]! / r)).toFixed(2));
+    ratiosOfMedians[m.name] = Number((keel.medianCpuMsgsPerSec / m.medianCpuMsgsPerSec).toFixed(2));
+  }
+  const rawPeers = measured.slice(1).filter((m) => !m.name.startsWith('JSON.parse') && !m.name.includes('pre-parsed'));
+  const fastest = rawPeers.reduce<BatchMeasured | undefined>((best, m) => (best === undefined || m.medianCpuMsgsPerSec > best.medianCpuMsgsPerSec ? m : best), undefined);
+  if (fastest !== undefined) {
+    ratios['fastest raw-text peer'] = ratios[fastest.name]!;
+    ratiosOfMedians['fastest raw-text peer'] = ratiosOfMedians[fastest.name]!;
+  }
+  return { measured, unavailable, ratios, ratiosOfMedians, fastestRawTextPeer: fastest?.name, batchMessages: PEER_BATCH, rounds, distinctFrames: frames };
+}
+
+
 interface MixResult {
   keel: Measured;
   /** Keel with the JSON.parse path only (Binance: shows what the raw-text scanner buys). */
@@ -672,9 +806,9 @@ async function main(): Promise<void> {
   const registry = loadRegistry();
   const { adapters, unavailable } = await discover(registry, settings.venues);
   const results: AdapterResult[] = [];
-  let binanceSpotRecording: Recording | undefined;
-  let binanceSpotKeel: Measured | undefined;
-  let binanceSpotFactory: VenueProtocolFactory | undefined;
+  // Peers on the same Binance spot trade frames: short batches, round-robin (see measureBatches).
+  // Measured right after that recording, while the heap holds nothing else.
+  let peers: PeerReport | undefined;
 
   for (const a of adapters) {
     process.stderr.write(`bench:feeds ${a.venue} ${a.protocolExport}...\n`);
@@ -708,34 +842,14 @@ async function main(): Promise<void> {
       }
       const [keel, json] = measure(candidates, settings);
       result.mixes[mix] = { keel: keel!, keelJsonPath: json };
-      if (a.protocolExport === 'binanceSpotProtocol' && mix === 'trade') {
-        binanceSpotRecording = rec;
-        binanceSpotKeel = keel;
-        binanceSpotFactory = a.protocolFactory;
-      }
     }
     results.push(result);
+    if (a.protocolExport === 'binanceSpotProtocol' && countAfter(rec.entries, rec.primeEnd, 'trade') > 0) {
+      process.stderr.write('bench:feeds peers on binance-spot trades...\n');
+      peers = await comparePeers(rec, registry, a.protocolFactory, settings);
+    }
   }
   for (const u of unavailable) results.push({ venue: u.venue, feed: u.venue as FeedId, protocol: '-', status: 'not available', reason: u.reason, mixes: {} });
-
-  // Peers on the same Binance spot trade frames, interleaved with Keel in one measurement.
-  let peers: { measured: Measured[]; unavailable: Record<string, string>; ratios: Record<string, number>; fastestRawTextPeer: string | undefined } | undefined;
-  if (binanceSpotRecording !== undefined && binanceSpotKeel !== undefined && binanceSpotFactory !== undefined) {
-    const factory = binanceSpotFactory;
-    const rec = binanceSpotRecording;
-    const { candidates, unavailable: missing } = await peerCandidates(rec, settings.maxMessages);
-    const keel = keelCandidate('keel binanceSpotProtocol', () => factory({ registry, bookDepth: BOOK_DEPTH }), rec, 'trade', settings.maxMessages);
-    const measured = measure([keel, ...candidates], { ...settings, runs: Math.max(settings.runs, 11) });
-    // Paired: each round ran every candidate back to back, so the per-round ratio cancels most of
-    // the background load; the median of those is the figure reported.
-    const keelRuns = measured[0]!.runsCpuMsgsPerSec;
-    const ratios: Record<string, number> = {};
-    for (const m of measured.slice(1)) ratios[m.name] = Number(median(m.runsCpuMsgsPerSec.map((r, k) => keelRuns[k]! / r)).toFixed(2));
-    const rawPeers = measured.slice(1).filter((m) => !m.name.startsWith('JSON.parse') && !m.name.includes('pre-parsed'));
-    const fastest = rawPeers.reduce<Measured | undefined>((best, m) => (best === undefined || m.medianCpuMsgsPerSec > best.medianCpuMsgsPerSec ? m : best), undefined);
-    if (fastest !== undefined) ratios['fastest raw-text peer'] = ratios[fastest.name]!;
-    peers = { measured, unavailable: missing, ratios, fastestRawTextPeer: fastest?.name };
-  }
 
   const loadAfter = loadavg();
   const cpuList = cpus();
@@ -753,7 +867,7 @@ async function main(): Promise<void> {
     date,
     machine,
     settings: { runs: settings.runs, warmupRuns: settings.warmupRuns, maxMessagesPerMix: settings.maxMessages, bookDepth: BOOK_DEPTH },
-    note: 'msgs/s: median over runs; "cpu" rates divide by process CPU time, plain rates by wall time. Peer ratios: median over rounds of keel/peer CPU rates measured back to back in the same round.',
+    note: 'msgs/s: median over runs; "cpu" rates divide by process CPU time, plain rates by wall time. Peer ratios ("ratios"): median over rounds of keel/peer CPU rates measured back to back in the same round; "ratiosOfMedians": keel median / peer median.',
     adapters: results,
     peers: peers === undefined ? undefined : { input: 'binance-spot @trade frames in the combined-stream envelope (same frames for every candidate)', ...peers },
   };
@@ -779,12 +893,13 @@ async function main(): Promise<void> {
     }
   }
   if (peers !== undefined) {
-    lines.push('peers on the same binance-spot trade frames (interleaved with keel):');
+    lines.push(`peers on the same binance-spot trade frames: ${peers.rounds} rounds x ${peers.batchMessages} messages, round-robin (${peers.distinctFrames} distinct frames):`);
     for (const m of peers.measured) {
       const ratio = peers.ratios[m.name];
-      lines.push(`  ${m.name.padEnd(58)} ${fmt(m.medianMsgsPerSec).padStart(10)} wall ${fmt(m.medianCpuMsgsPerSec).padStart(10)} cpu  ${m.verified ? 'verified' : `NOT VERIFIED: ${m.problem}`}${ratio === undefined ? '' : `  keel/peer ${ratio}x (paired)`}`);
+      const ratioText = ratio === undefined ? '' : `  keel/peer ${ratio}x paired (${peers.ratiosOfMedians[m.name]}x of medians)`;
+      lines.push(`  ${m.name.padEnd(58)} ${fmt(m.medianMsgsPerSec).padStart(10)} wall ${fmt(m.medianCpuMsgsPerSec).padStart(10)} cpu  ${m.verified ? 'verified' : `NOT VERIFIED: ${m.problem}`}${ratioText}`);
     }
-    lines.push(`  keel / fastest raw-text peer: ${peers.ratios['fastest raw-text peer'] ?? 'n/a'}x`);
+    lines.push(`  keel / fastest raw-text peer (${peers.fastestRawTextPeer ?? 'n/a'}): ${peers.ratios['fastest raw-text peer'] ?? 'n/a'}x paired, ${peers.ratiosOfMedians['fastest raw-text peer'] ?? 'n/a'}x of medians`);
     for (const [name, why] of Object.entries(peers.unavailable)) lines.push(`  ${name}: not available (${why})`);
   }
   for (const l of lines) process.stdout.write(`${l}\n`);

@@ -17,6 +17,8 @@ import type { ResolvedSymbol } from './symbols.js';
 export type FrameKind =
   /** `trade` or `aggTrade`. */
   | 'trade'
+  /** A USD-M trade with `X` INSURANCE_FUND, ADL or NA: not a market trade, no event. */
+  | 'offBookTrade'
   | 'bookTicker'
   /** `depthUpdate` from a diff stream (`@depth`, `@depth@100ms`). */
   | 'depth'

@@ -36,6 +36,8 @@ class FieldError {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** USD-M `@trade` `X` values of fills that did not trade on the book (the NA ones carry price 0). */
+const OFF_BOOK_TRADE_TYPES: ReadonlySet<string> = new Set(['INSURANCE_FUND', 'ADL', 'NA']);
 const MAX_ID_DIGITS = 20;
 
 function isObject(value: unknown): value is JsonObject {
@@ -292,7 +294,8 @@ export class JsonDecoder {
     const price = readDecimal(obj, 'p');
     const size = readDecimal(obj, 'q');
     const buyerIsMaker = readBool(obj, 'm');
-    out.kind = 'trade';
+    const type = obj['X'];
+    out.kind = typeof type === 'string' && OFF_BOOK_TRADE_TYPES.has(type) ? 'offBookTrade' : 'trade';
     out.symbol = symbol;
     out.tradeId = tradeId;
     out.price = price;

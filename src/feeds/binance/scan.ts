@@ -10,10 +10,16 @@
  * an event the JSON path would not emit; test/unit/feeds/binance-fastpath.test.ts checks this on
  * generated and mutated frames.
  *
- * Declined, among others: any backslash in the frame (escaped strings), keys it does not know
- * (new venue fields), duplicate keys, numbers that are not plain integers (fractions, exponents,
- * leading zeros, more than 16 digits, above 2^53), decimals sent as JSON numbers, nested objects,
- * data arrays, and anything after the closing brace but whitespace.
+ * Declined, among others: escape sequences (a string ends at the next `"`, so an escaped quote
+ * leaves a trailing backslash in the value, and no value the scanner accepts may contain one:
+ * decimals, symbols, event types and stream names are all checked), keys it does not know (new
+ * venue fields), duplicate keys, numbers that are not plain integers (fractions, exponents, leading
+ * zeros, more than 16 digits, above 2^53), decimals sent as JSON numbers, nested objects, data
+ * arrays, and anything after the closing brace but whitespace.
+ *
+ * Spot trades in Binance's own layout take a dedicated lane (`tradeLane`): the literal parts are
+ * compared as short slices (native, measured faster here than JS character loops), the values read
+ * in place; any other layout goes through the generic key-by-key scan.
  *
  * Exactness: prices and sizes are the string contents as sent, normalized by decimal.ts;
  * integers are accumulated digit by digit and accepted only while exact (<= 2^53 - 1).

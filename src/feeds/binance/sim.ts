@@ -57,7 +57,10 @@ interface ClientState {
   readonly client: SimClient;
   readonly route: Route;
   combined: boolean;
+  /** Subscribed streams, as LIST_SUBSCRIPTIONS reports them. */
   readonly streams: Set<string>;
+  /** The subscribed streams this route delivers (USD-M drops the other route's silently). */
+  readonly delivered: Set<string>;
   readonly connectedAt: number;
   windowStart: number;
   windowCount: number;
@@ -70,6 +73,8 @@ interface InstrumentState {
   lastUpdateId: number;
   /** Skip ids before the next depth event (injectGap). */
   gapPending: boolean;
+  /** Delivered partial-depth subscriptions (the top-N snapshot is built only when > 0). */
+  partialSubscriptions: number;
   aggTradeId: number;
   lastBestBid: string;
   lastBestAsk: string;
@@ -140,6 +145,7 @@ export class BinanceSimVenue implements SimVenue {
         lower,
         lastUpdateId: feed === 'binance-spot' ? 1_000 + 1_000_000 * k : this.globalUpdateId,
         gapPending: false,
+        partialSubscriptions: 0,
         aggTradeId: 100_000,
         lastBestBid: '',
         lastBestAsk: '',
@@ -178,15 +184,13 @@ export class BinanceSimVenue implements SimVenue {
       return;
     }
     const now = this.market.now();
-    const state: ClientState = { client, route, combined, streams: new Set(), connectedAt: now, windowStart: now, windowCount: 0 };
-    for (const name of initial) {
-      if (parseStream(this.feed, name) === undefined) {
-        client.close(1008, `invalid stream ${name}`);
-        return;
-      }
-      state.streams.add(name);
+    const state: ClientState = { client, route, combined, streams: new Set(), delivered: new Set(), connectedAt: now, windowStart: now, windowCount: 0 };
+    if (initial.some((name) => parseStream(this.feed, name) === undefined)) {
+      client.close(1008, 'invalid stream');
+      return;
     }
     this.clients.set(client.id, state);
+    for (const name of initial) this.subscribe(state, name);
   }
 
   onClientMessage(client: SimClient, text: string): void {
@@ -243,9 +247,9 @@ export class BinanceSimVenue implements SimVenue {
             client.send(`{"error":{"code":2,"msg":"Invalid request: too many streams"},"id":${idText}}`);
             return;
           }
-          for (const p of params) state.streams.add(p);
+          for (const p of params) this.subscribe(state, p);
         } else {
-          for (const p of params) state.streams.delete(p);
+          for (const p of params) this.unsubscribe(state, p);
         }
         client.send(`{"result":null,"id":${idText}}`);
         return;
@@ -281,7 +285,32 @@ export class BinanceSimVenue implements SimVenue {
   }
 
   onClose(client: SimClient): void {
+    const state = this.clients.get(client.id);
+    if (state === undefined) return;
+    for (const name of [...state.streams]) this.unsubscribe(state, name);
     this.clients.delete(client.id);
+  }
+
+  private subscribe(state: ClientState, name: string): void {
+    if (state.streams.has(name)) return;
+    state.streams.add(name);
+    const parsed = parseStream(this.feed, name);
+    if (parsed === undefined || (this.feed === 'binance-usdm' && routeOf(parsed.kind) !== state.route)) return;
+    state.delivered.add(name);
+    if (parsed.kind === 'partialDepth') {
+      const ins = this.bySymbol.get(parsed.symbol);
+      if (ins !== undefined) ins.partialSubscriptions++;
+    }
+  }
+
+  private unsubscribe(state: ClientState, name: string): void {
+    state.streams.delete(name);
+    if (!state.delivered.delete(name)) return;
+    const parsed = parseStream(this.feed, name);
+    if (parsed?.kind === 'partialDepth') {
+      const ins = this.bySymbol.get(parsed.symbol);
+      if (ins !== undefined) ins.partialSubscriptions--;
+    }
   }
 
   onTick(tick: SimTick): void {
@@ -399,7 +428,7 @@ export class BinanceSimVenue implements SimVenue {
     const symbol = ins.instrument.spec.venueSymbol;
     this.publish(ins, '@depth', () => this.depthPayload(symbol, e, t, first, final, prev, this.levels(bids), this.levels(asks)));
     this.publish(ins, '@depth@100ms', () => this.depthPayload(symbol, e, t, first, final, prev, this.levels(bids), this.levels(asks)));
-    if (this.hasAny(ins, 'partialDepth')) {
+    if (ins.partialSubscriptions > 0) {
       const book = this.market.book(ins.instrument);
       for (const levels of [5, 10, 20]) {
         const payload = (): string => {
@@ -457,24 +486,10 @@ export class BinanceSimVenue implements SimVenue {
     const stream = ins.lower + suffix;
     let data: string | undefined;
     for (const state of this.clients.values()) {
-      if (!state.streams.has(stream)) continue;
-      if (this.feed === 'binance-usdm') {
-        const parsed = parseStream(this.feed, stream);
-        if (parsed === undefined || routeOf(parsed.kind) !== state.route) continue;
-      }
+      if (!state.delivered.has(stream)) continue;
       data ??= payload();
       state.client.send(state.combined ? `{"stream":"${stream}","data":${data}}` : data);
     }
-  }
-
-  private hasAny(ins: InstrumentState, kind: StreamKind): boolean {
-    for (const state of this.clients.values()) {
-      for (const name of state.streams) {
-        const parsed = parseStream(this.feed, name);
-        if (parsed !== undefined && parsed.kind === kind && parsed.symbol === ins.lower) return true;
-      }
-    }
-    return false;
   }
 
   /** Spot prints prices and quantities with 8 decimals ("0.35280000"); USD-M at the tick size. */
