@@ -56,7 +56,7 @@ export const riskSectionSchema = z.strictObject({
   /** Client order ids are unique per account over this window (ms)... */
   duplicateWindowMs: z.number().int().positive().default(3_600_000),
   /** ...remembering at most this many ids per account (bounds memory at high order rates). */
-  duplicateWindowMaxOrders: z.number().int().positive().default(200_000),
+  duplicateWindowMaxOrders: z.number().int().positive().default(50_000),
   var: z.strictObject({
     lambda: z.number().gt(0).lt(1).default(0.94),
     confidence: z.number().gt(0.5).lt(1).default(0.99),

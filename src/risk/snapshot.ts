@@ -9,7 +9,8 @@ import { Ledger, type LedgerSnapshot } from '../portfolio/ledger.js';
 import { decodeBytesInto, decodeF64Into, encodeBytes, encodeF64, f64Bits, fromF64Bits } from './codec.js';
 import type { LimitSet } from './config.js';
 import { compileLimits, describeLimits, type LimitError } from './limits.js';
-import { DuplicateWindow, RateWindow, Reservation } from './reservations.js';
+import { IdWindow } from './id-window.js';
+import { RateWindow, Reservation } from './reservations.js';
 import type { EngineState } from './state.js';
 
 export interface EngineSnapshot {
@@ -30,7 +31,8 @@ export interface EngineSnapshot {
   pendingQueue: Array<[account: string, clOrdId: string]>;
   openQueue: Array<[account: string, clOrdId: string]>;
   rates: number[][];
-  duplicates: Array<Array<[string, number]>>;
+  /** Per account: (fingerprint h1, h2, time) of the remembered client order ids, oldest first. */
+  duplicates: Array<Array<[number, number, number]>>;
   aggregates: string[];
   accountCash: string;
   covariance: string;
@@ -234,7 +236,7 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
     });
   s.reservations.restore(all, pick(snap.pendingQueue), pick(snap.openQueue));
   snap.rates.forEach((values, k) => (s.rates[k] = RateWindow.restore(values)));
-  snap.duplicates.forEach((entries, k) => (s.duplicates[k] = DuplicateWindow.restore(entries)));
+  snap.duplicates.forEach((entries, k) => (s.duplicates[k] = IdWindow.restore(s.config.duplicateWindowMaxOrders, entries)));
   const arrays = s.agg.arrays();
   if (snap.aggregates.length !== arrays.length) throw new Error('snapshot aggregates: shape mismatch');
   arrays.forEach((a, k) => (a instanceof Float64Array ? decodeF64Into(snap.aggregates[k]!, a, `aggregates[${k}]`) : decodeBytesInto(snap.aggregates[k]!, a, `aggregates[${k}]`)));

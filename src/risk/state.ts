@@ -12,7 +12,8 @@ import { compileLimits, type LimitError, type NodeLimits } from './limits.js';
 import { MarketState } from './market-state.js';
 import { normInv, normPdf } from './math/normal.js';
 import type { EngineOutput } from './outputs.js';
-import { DuplicateWindow, RateWindow, ReservationBook } from './reservations.js';
+import { IdWindow } from './id-window.js';
+import { RateWindow, ReservationBook } from './reservations.js';
 import { Universe } from './universe.js';
 import { EwmaCovariance } from './var/ewma.js';
 import { VarBook } from './var/book.js';
@@ -63,7 +64,7 @@ export class EngineState {
   readonly stateReasons: string[];
   readonly reservations: ReservationBook;
   readonly rates: RateWindow[];
-  readonly duplicates: DuplicateWindow[];
+  readonly duplicates: IdWindow[];
   readonly cov: EwmaCovariance;
   readonly books: VarBook[];
   /** z quantile, ES multiplier φ(z)/(1-c), and the √horizon scale of one sample's σ. */
@@ -112,7 +113,7 @@ export class EngineState {
     this.stateReasons = new Array<string>(universe.nodeCount).fill('');
     this.reservations = new ReservationBook(universe.accounts.length);
     this.rates = universe.nodes.map(() => new RateWindow());
-    this.duplicates = universe.accounts.map(() => new DuplicateWindow());
+    this.duplicates = universe.accounts.map(() => new IdWindow(config.duplicateWindowMaxOrders));
     this.cov = new EwmaCovariance(n, config.var.lambda);
     this.cov.seed(seedCovariance(universe, config, options.varSeed));
     this.books = universe.nodes.map(() => new VarBook(this.cov));

@@ -10,7 +10,7 @@ export const duplicateOrder: RiskCheck = {
   needsPrice: false,
   run(ctx) {
     const window = ctx.state.duplicates[ctx.account.idx]!;
-    window.prune(ctx.now, ctx.state.config.duplicateWindowMs, ctx.state.config.duplicateWindowMaxOrders);
+    window.prune(ctx.now, ctx.state.config.duplicateWindowMs);
     if (window.has(ctx.clOrdId)) {
       ctx.fail('ORDER_DUPLICATE_ID', 'account', ctx.accountId, null, null, null, `client order id ${ctx.clOrdId} already used`);
     }

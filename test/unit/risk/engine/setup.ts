@@ -42,7 +42,7 @@ export function riskConfig(overrides: { firm?: LimitSet; strategy?: LimitSet; ac
     marks: { maxAgeMs: 10_000 },
     reservations: { pendingTtlMs: 30_000, openTtlMs: 3_600_000 },
     duplicateWindowMs: 86_400_000,
-    duplicateWindowMaxOrders: 200_000,
+    duplicateWindowMaxOrders: 50_000,
     var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, defaultAnnualVol: 0.8 },
     triggers: { dailyLoss: 'REDUCING', drawdown: 'HALTED' },
     firm: { limits: overrides.firm },
