@@ -185,7 +185,7 @@ function riskConfig(registry: InstrumentRegistry): RiskConfig {
     reservations: { pendingTtlMs: 30_000, openTtlMs: 86_400_000 },
     duplicateWindowMs: 86_400_000,
     duplicateWindowMaxOrders: 50_000,
-    var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, defaultAnnualVol: 0.8 },
+    var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, repriceIntervalMs: 1_000, defaultAnnualVol: 0.8 },
     triggers: { dailyLoss: 'REDUCING', drawdown: 'HALTED' },
     firm: { limits: { maxGrossNotional: 1e11, maxNetNotional: 5e10, maxVar: 1e10, maxDailyLoss: 1e10, orderRate: { maxOrders: 1_000_000, windowMs: 1000 }, venues: Object.fromEntries(VENUE_ACCOUNTS.map(([v]) => [v, { maxExposure: 1e11 }])) } },
     strategies,

@@ -62,7 +62,8 @@ export const riskSectionSchema = z.strictObject({
     confidence: z.number().gt(0.5).lt(1).default(0.99),
     horizonDays: z.number().positive().default(1),
     sampleIntervalMs: z.number().int().positive().default(86_400_000),
-    revalueIntervalMs: z.number().int().positive().default(1_000),
+    revalueIntervalMs: z.number().int().positive().default(10_000),
+    repriceIntervalMs: z.number().int().positive().default(60_000),
     defaultAnnualVol: z.number().positive().default(0.8),
     /** Daily close history for the covariance seed (relative to the config directory). */
     historyFile: z.string().optional(),

@@ -122,18 +122,36 @@ function updatePosition(state: EngineState, account: number, ins: Instrument, qt
 function applyCash(state: EngineState, account: number, deltas: ReadonlyMap<string, Fixed>, dPositionValue = 0): void {
   const u = state.universe;
   const info = u.accounts[account]!;
-  const chain = [info.node, info.strategyNode, 0] as const;
   const cc = u.currencies.length;
   let dValue = 0;
   for (const [ccy, amount] of deltas) {
     const c = u.currencyIdx(ccy);
     if (c < 0 || amount === 0n) continue;
-    const d = toNumber(amount);
-    state.accountCash[account * cc + c]! += d;
-    const fx = state.market.fx(c);
-    if (fx === fx) dValue += d * fx;
+    const slot = account * cc + c;
+    const before = state.accountCash[slot]!;
+    const after = before + toNumber(amount);
+    state.accountCash[slot] = after;
+    if (before === 0 && after !== 0) state.cashHolders[c]!.push(account);
+    else if (after === 0 && before !== 0) removeHolder(state.cashHolders[c]!, account);
+    dValue += revalueCash(state, account, c);
   }
-  if (dValue !== 0 || dPositionValue !== 0) addEquity(chain, dPositionValue, dValue, state.agg, info.venue);
+  if (dValue !== 0 || dPositionValue !== 0) addEquity(info.chain, dPositionValue, dValue, state.agg, info.venue);
+}
+
+/** Re-prices one cash balance at the current fx; returns the change of its value (reporting ccy). */
+export function revalueCash(state: EngineState, account: number, currency: number): number {
+  const slot = account * state.universe.currencies.length + currency;
+  const fx = state.market.fx(currency);
+  if (fx !== fx) return 0; // unpriced: keeps its last value until the currency has a price
+  const value = state.accountCash[slot]! * fx;
+  const d = value - state.cashValues[slot]!;
+  state.cashValues[slot] = value;
+  return d;
+}
+
+function removeHolder(list: number[], account: number): void {
+  const k = list.indexOf(account);
+  if (k >= 0) list.splice(k, 1);
 }
 
 function applyAck(state: EngineState, ev: OrderAckEvent): void {
@@ -200,6 +218,21 @@ function applyTransfer(state: EngineState, ev: TransferEvent): void {
   if (fx === fx) recordFlow(state, a, toNumber(amount) * fx);
   else state.pendingFlows.push({ account: a, currency: c, amount: toNumber(amount) });
   applyCash(state, a, new Map([[ev.currency, amount]]));
+}
+
+/**
+ * Values the deposits/withdrawals booked while `currency` had no price, at its first price; call
+ * before the balances in that currency are valued, so the flow never shows up as profit.
+ */
+export function settlePendingFlows(state: EngineState, currency: number): void {
+  if (state.pendingFlows.length === 0) return;
+  const fx = state.market.fx(currency);
+  if (fx !== fx) return;
+  state.pendingFlows = state.pendingFlows.filter((f) => {
+    if (f.currency !== currency) return true;
+    recordFlow(state, f.account, f.amount * fx);
+    return false;
+  });
 }
 
 /** Adds an external flow (reporting ccy) to the day's baseline and the drawdown peak of a chain. */

@@ -1,5 +1,6 @@
 import type { MarketEvent } from './events.js';
-import { revalueLeg } from './exposures.js';
+import { revalueCash, settlePendingFlows } from './apply-execution.js';
+import { addEquity, revalueLeg } from './exposures.js';
 import type { EngineState } from './state.js';
 import { evaluateChain } from './triggers.js';
 
@@ -21,6 +22,22 @@ export function applyMarket(state: EngineState, ev: MarketEvent): void {
     return;
   }
   if (result !== 'mark') return;
+  // The instrument values a currency: balances held in it move with it.
+  const currencies = state.fxDependents[i]!;
+  for (let k = 0; k < currencies.length; k++) {
+    const c = currencies[k]!;
+    settlePendingFlows(state, c);
+    const accounts = state.cashHolders[c]!;
+    for (let h = 0; h < accounts.length; h++) {
+      const a = accounts[h]!;
+      const d = revalueCash(state, a, c);
+      if (d !== 0) {
+        const info = state.universe.accounts[a]!;
+        addEquity(info.chain, 0, d, state.agg, info.venue);
+        evaluateChain(state, info.chain);
+      }
+    }
+  }
   const holders = state.holders[i]!;
   if (holders.length === 0) {
     m.unitsStale[i] = 1;

@@ -2,8 +2,10 @@
  * Engine time and the fixed clocks that hang off it. Time only comes in with events (the `ts` of
  * each envelope), so replaying a log reproduces every clock tick at the same point:
  *   - reservation TTLs, checked on every event;
- *   - the revalue clock (`var.revalueIntervalMs`): fx-dependent units, a full recompute of every
- *     aggregate from the legs (bounds float drift), and the VaR books re-priced at current marks;
+ *   - the revalue clock (`var.revalueIntervalMs`): fx-dependent units and a full recompute of every
+ *     aggregate from the legs (bounds float drift);
+ *   - the reprice clock (`var.repriceIntervalMs`): the VaR books' exposure vectors re-priced at
+ *     current marks and recomputed (O(n · nonzero) per book, the costliest tick);
  *   - the VaR sample clock (`var.sampleIntervalMs`, aligned to the epoch: daily = 00:00 UTC):
  *     returns of every factor since the last sample update the EWMA covariance;
  *   - the UTC day roll: start-of-day equity for the daily loss limit.
@@ -22,14 +24,17 @@ export function advance(state: EngineState, ts: number): void {
     state.nextDayRoll = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
   }
   const sampleEvery = state.config.var.sampleIntervalMs;
-  if (now >= state.nextSample) {
+  const sampled = now >= state.nextSample;
+  if (sampled) {
     sample(state, state.nextSample !== Number.NEGATIVE_INFINITY);
     state.nextSample = Math.floor(now / sampleEvery) * sampleEvery + sampleEvery;
-    revalueAll(state);
+  }
+  // A new covariance needs the VaR books recomputed; otherwise they are re-priced on their own clock.
+  const reprice = sampled || now >= state.nextReprice;
+  if (reprice || now >= state.nextRevalue) {
+    revalueAll(state, reprice);
     state.nextRevalue = nextTick(now, state.config.var.revalueIntervalMs);
-  } else if (now >= state.nextRevalue) {
-    revalueAll(state);
-    state.nextRevalue = nextTick(now, state.config.var.revalueIntervalMs);
+    if (reprice) state.nextReprice = nextTick(now, state.config.var.repriceIntervalMs);
   }
   const due = state.reservations.expired(now);
   for (let k = 0; k < due.length; k++) {

@@ -88,8 +88,10 @@ export interface VarConfig {
   horizonDays: number;
   /** Returns are sampled from marks on this fixed clock (ms). Daily by default. */
   sampleIntervalMs: number;
-  /** Position values in the VaR vectors, fx rates and drift correction refresh on this clock. */
+  /** Aggregates are rebuilt from the legs on this clock: fx moves folded in, float drift cleared. */
   revalueIntervalMs: number;
+  /** The VaR books' exposure vectors are re-priced at current marks and recomputed on this clock. */
+  repriceIntervalMs: number;
   /** Volatility assumed for a factor with no history, annualised over 365 days. */
   defaultAnnualVol: number;
 }

@@ -4,11 +4,11 @@
  * vectors re-priced. Incremental updates between ticks are exact algebra; this bounds their
  * floating-point drift and folds in fx moves (docs/risk-engine.md, "Clocks").
  */
-import { recordFlow } from './apply-execution.js';
+import { settlePendingFlows } from './apply-execution.js';
 import { reservationAggregates } from './reserve.js';
 import type { EngineState } from './state.js';
 
-export function revalueAll(state: EngineState): void {
+export function revalueAll(state: EngineState, repriceVar = true): void {
   const m = state.market;
   const u = state.universe;
   const a = state.agg;
@@ -62,10 +62,11 @@ export function revalueAll(state: EngineState): void {
   for (const acc of u.accounts) {
     let cash = 0;
     for (let c = 0; c < cc; c++) {
-      const amount = state.accountCash[acc.idx * cc + c]!;
-      if (amount === 0) continue;
+      const slot = acc.idx * cc + c;
+      const amount = state.accountCash[slot]!;
       const fx = m.fx(c);
-      if (fx === fx) cash += amount * fx;
+      if (fx === fx) state.cashValues[slot] = amount * fx;
+      cash += state.cashValues[slot]!;
     }
     a.cashValue[acc.node]! += cash;
     a.cashValue[acc.strategyNode]! += cash;
@@ -78,15 +79,8 @@ export function revalueAll(state: EngineState): void {
     a.venueExposure[acc.strategyNode * vs + acc.venue]! += e;
     a.venueExposure[acc.venue]! += e;
   }
-  if (state.pendingFlows.length > 0) {
-    // Flows booked before their currency had a price count at the first price seen.
-    state.pendingFlows = state.pendingFlows.filter((f) => {
-      const fx = m.fx(f.currency);
-      if (fx !== fx) return true;
-      recordFlow(state, f.account, f.amount * fx);
-      return false;
-    });
-  }
+  // Flows booked before their currency had a price count at the first price seen.
+  for (let c = 0; c < u.currencies.length && state.pendingFlows.length > 0; c++) settlePendingFlows(state, c);
   for (let node = 0; node < a.nodeCount; node++) {
     const e = a.equity(node);
     if (e > a.peakEquity[node]!) a.peakEquity[node] = e;
@@ -95,7 +89,7 @@ export function revalueAll(state: EngineState): void {
   for (const arr of [a.resGross, a.resNet, a.resIm, a.resVarBound, a.resGrossU, a.resUnitsU, a.resDeltaPos, a.resDeltaNeg, a.resGammaPos, a.resGammaNeg, a.resVegaPos, a.resVegaNeg, a.resVenue]) arr.fill(0);
   for (const r of state.reservations.all()) reservationAggregates(state, r, r.remainingF);
 
-  repriceVarBooks(state);
+  if (repriceVar) repriceVarBooks(state);
 }
 
 /** Rebuilds every node's VaR exposure vector at current units and recomputes g and σ². */

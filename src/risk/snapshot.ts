@@ -15,7 +15,7 @@ import type { EngineState } from './state.js';
 
 export interface EngineSnapshot {
   v: 1;
-  clocks: { now: string; nextRevalue: string; nextSample: string; nextDayRoll: string };
+  clocks: { now: string; nextRevalue: string; nextReprice: string; nextSample: string; nextDayRoll: string };
   counters: Record<string, number>;
   ledger: LedgerSnapshot;
   market: Record<string, string>;
@@ -35,6 +35,8 @@ export interface EngineSnapshot {
   duplicates: Array<Array<[number, number, number]>>;
   aggregates: string[];
   accountCash: string;
+  cashValues: string;
+  cashHolders: string[][];
   covariance: string;
   books: unknown[];
   sampleMarks: string;
@@ -119,7 +121,7 @@ export function snapshotState(s: EngineState): EngineSnapshot {
   const ref = (r: Reservation): [string, string] => [u.accounts[r.account]!.id, r.clOrdId];
   return {
     v: 1,
-    clocks: { now: f64Bits(s.now), nextRevalue: f64Bits(s.nextRevalue), nextSample: f64Bits(s.nextSample), nextDayRoll: f64Bits(s.nextDayRoll) },
+    clocks: { now: f64Bits(s.now), nextRevalue: f64Bits(s.nextRevalue), nextReprice: f64Bits(s.nextReprice), nextSample: f64Bits(s.nextSample), nextDayRoll: f64Bits(s.nextDayRoll) },
     counters: { ...s.counters },
     ledger: s.ledger.snapshot(),
     market,
@@ -137,6 +139,8 @@ export function snapshotState(s: EngineState): EngineSnapshot {
     duplicates: s.duplicates.map((d) => d.snapshot()),
     aggregates: s.agg.arrays().map((a) => (a instanceof Float64Array ? encodeF64(a) : encodeBytes(a))),
     accountCash: encodeF64(s.accountCash),
+    cashValues: encodeF64(s.cashValues),
+    cashHolders: s.cashHolders.map((list) => list.map((a) => u.accounts[a]!.id)),
     covariance: encodeF64(s.cov.matrix as Float64Array),
     books: s.books.map((b) => b.exportState()),
     sampleMarks: encodeF64(s.sampleMarks),
@@ -173,6 +177,7 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
   };
   s.now = fromF64Bits(snap.clocks.now);
   s.nextRevalue = fromF64Bits(snap.clocks.nextRevalue);
+  s.nextReprice = fromF64Bits(snap.clocks.nextReprice);
   s.nextSample = fromF64Bits(snap.clocks.nextSample);
   s.nextDayRoll = fromF64Bits(snap.clocks.nextDayRoll);
   Object.assign(s.counters, snap.counters);
@@ -241,6 +246,8 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
   if (snap.aggregates.length !== arrays.length) throw new Error('snapshot aggregates: shape mismatch');
   arrays.forEach((a, k) => (a instanceof Float64Array ? decodeF64Into(snap.aggregates[k]!, a, `aggregates[${k}]`) : decodeBytesInto(snap.aggregates[k]!, a, `aggregates[${k}]`)));
   decodeF64Into(snap.accountCash, s.accountCash, 'accountCash');
+  decodeF64Into(snap.cashValues, s.cashValues, 'cashValues');
+  snap.cashHolders.forEach((list, c) => (s.cashHolders[c] = list.map(account)));
   const cov = new Float64Array(n * n);
   decodeF64Into(snap.covariance, cov, 'covariance');
   s.cov.seed(cov);

@@ -77,6 +77,12 @@ export class EngineState {
   readonly sampleMarks: Float64Array;
   /** Float mirror of the ledger's cash: account * currencies + currency. */
   readonly accountCash: Float64Array;
+  /** The reporting-currency value of each cash balance currently in the aggregates (same index). */
+  readonly cashValues: Float64Array;
+  /** Per currency: accounts holding a nonzero balance in it (revalued when its fx moves). */
+  readonly cashHolders: number[][];
+  /** Per instrument: the currencies whose fx it sets (directly or through a chain). */
+  readonly fxDependents: number[][];
   /** Deposits/withdrawals booked while their currency had no price: valued at the next revalue. */
   pendingFlows: Array<{ account: number; currency: number; amount: number }> = [];
   readonly outbox: EngineOutput[] = [];
@@ -84,6 +90,7 @@ export class EngineState {
 
   now = Number.NEGATIVE_INFINITY;
   nextRevalue = Number.NEGATIVE_INFINITY;
+  nextReprice = Number.NEGATIVE_INFINITY;
   nextSample = Number.NEGATIVE_INFINITY;
   nextDayRoll = Number.NEGATIVE_INFINITY;
   counters = { events: 0, checks: 0, approved: 0, rejected: 0, invalidEvents: 0, ignoredEvents: 0, duplicateExecutions: 0, expiredReservations: 0, samples: 0, revalues: 0 };
@@ -123,7 +130,14 @@ export class EngineState {
     this.horizonScale = Math.sqrt((config.var.horizonDays * 86_400_000) / config.var.sampleIntervalMs);
     this.sampleMarks = new Float64Array(n).fill(Number.NaN);
     this.varScratch = new Float64Array(universe.nodeCount * n);
-    this.accountCash = new Float64Array(universe.accounts.length * universe.currencies.length);
+    const cc = universe.currencies.length;
+    this.accountCash = new Float64Array(universe.accounts.length * cc);
+    this.cashValues = new Float64Array(universe.accounts.length * cc);
+    this.cashHolders = universe.currencies.map(() => []);
+    this.fxDependents = Array.from({ length: n }, () => []);
+    for (let c = 0; c < cc; c++) {
+      for (let k = c; universe.fxInstrument[k]! >= 0; k = universe.fxVia[k]!) this.fxDependents[universe.fxInstrument[k]!]!.push(c);
+    }
     this.timer = options.timer ?? (() => 0);
   }
 

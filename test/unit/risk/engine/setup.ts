@@ -43,7 +43,7 @@ export function riskConfig(overrides: { firm?: LimitSet; strategy?: LimitSet; ac
     reservations: { pendingTtlMs: 30_000, openTtlMs: 3_600_000 },
     duplicateWindowMs: 86_400_000,
     duplicateWindowMaxOrders: 50_000,
-    var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, defaultAnnualVol: 0.8 },
+    var: { lambda: 0.94, confidence: 0.99, horizonDays: 1, sampleIntervalMs: 86_400_000, revalueIntervalMs: 1_000, repriceIntervalMs: 1_000, defaultAnnualVol: 0.8 },
     triggers: { dailyLoss: 'REDUCING', drawdown: 'HALTED' },
     firm: { limits: overrides.firm },
     strategies: { alpha: { limits: overrides.strategy } },
