@@ -62,27 +62,46 @@ export class Reservation {
   }
 }
 
-/** FIFO of reservations by expiry; valid because each queue has one constant TTL. */
+/**
+ * FIFO of reservations by expiry; valid because each queue has one constant TTL. Entries that are
+ * no longer current (released, or acked and moved to the other queue) are skipped lazily; the
+ * queue compacts itself when they outnumber the live ones, so a long-lived order at the head
+ * (a resting order acked hours ago) cannot make finished orders pile up behind it.
+ */
 class ExpiryQueue {
   private items: Reservation[] = [];
   private head = 0;
+  private liveCount = 0;
+
+  constructor(private readonly isCurrent: (r: Reservation) => boolean) {}
 
   /** Live entries in queue order (for snapshots). */
-  live(isCurrent: (r: Reservation) => boolean): Reservation[] {
-    return this.items.slice(this.head).filter((r) => r.active && isCurrent(r));
+  live(): Reservation[] {
+    return this.items.slice(this.head).filter((r) => r.active && this.isCurrent(r));
   }
 
   push(r: Reservation): void {
     this.items.push(r);
+    this.liveCount++;
+    if (this.items.length - this.head > 2 * this.liveCount + 1024) {
+      this.items = this.items.slice(this.head).filter((x) => x.active && this.isCurrent(x));
+      this.head = 0;
+    }
+  }
+
+  /** One of this queue's entries stopped being current (released or moved). */
+  retire(): void {
+    this.liveCount--;
   }
 
   /** Pops every reservation whose (current) expiry is due; skips entries that moved on. */
-  popDue(now: number, isCurrent: (r: Reservation) => boolean, out: Reservation[]): void {
+  popDue(now: number, out: Reservation[]): void {
     while (this.head < this.items.length) {
       const r = this.items[this.head]!;
-      if (r.active && isCurrent(r) && r.expiresAt > now) break;
+      const current = r.active && this.isCurrent(r);
+      if (current && r.expiresAt > now) break;
       this.head++;
-      if (r.active && isCurrent(r)) out.push(r);
+      if (current) out.push(r);
     }
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -101,8 +120,8 @@ function isAcked(r: Reservation): boolean {
 
 export class ReservationBook {
   private readonly byAccount: Map<string, Reservation>[];
-  private readonly pending = new ExpiryQueue();
-  private readonly open = new ExpiryQueue();
+  private readonly pending = new ExpiryQueue(isPending);
+  private readonly open = new ExpiryQueue(isAcked);
   private readonly due: Reservation[] = [];
   private count = 0;
 
@@ -126,15 +145,17 @@ export class ReservationBook {
 
   /** The venue accepted the order: from now on the longer open-order TTL applies. */
   ack(r: Reservation, expiresAt: number): void {
-    if (r.acked) return;
+    if (r.acked || !r.active) return;
     r.acked = true;
     r.expiresAt = expiresAt;
+    this.pending.retire();
     this.open.push(r);
   }
 
   remove(r: Reservation): void {
     if (!r.active) return;
     r.active = false;
+    (r.acked ? this.open : this.pending).retire();
     this.byAccount[r.account]!.delete(r.clOrdId);
     this.count--;
   }
@@ -142,14 +163,14 @@ export class ReservationBook {
   /** Reservations whose TTL has passed at `now`, oldest first (caller releases them). */
   expired(now: number): readonly Reservation[] {
     this.due.length = 0;
-    this.pending.popDue(now, isPending, this.due);
-    this.open.popDue(now, isAcked, this.due);
+    this.pending.popDue(now, this.due);
+    this.open.popDue(now, this.due);
     return this.due;
   }
 
   /** Queue orders, so a restored book expires reservations in exactly the same order. */
   queues(): { pending: Reservation[]; open: Reservation[] } {
-    return { pending: this.pending.live(isPending), open: this.open.live(isAcked) };
+    return { pending: this.pending.live(), open: this.open.live() };
   }
 
   /** Rebuilds from a snapshot: reservations in `all()` order, then both queues. */
