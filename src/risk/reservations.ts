@@ -89,6 +89,11 @@ class ExpiryQueue {
     }
   }
 
+  /** Entries held, live or not yet skipped (memory gauge). */
+  get held(): number {
+    return this.items.length - this.head;
+  }
+
   /** One of this queue's entries stopped being current (released or moved). */
   retire(): void {
     this.liveCount--;
@@ -166,6 +171,11 @@ export class ReservationBook {
     this.pending.popDue(now, this.due);
     this.open.popDue(now, this.due);
     return this.due;
+  }
+
+  /** Entries held by the two expiry queues (bounded by the live reservations, not by history). */
+  queuedEntries(): number {
+    return this.pending.held + this.open.held;
   }
 
   /** Queue orders, so a restored book expires reservations in exactly the same order. */

@@ -132,3 +132,20 @@ describe('admin actions are audited', () => {
     expect(d.reasons[0]).toMatchObject({ scope: 'strategy', target: 'alpha' });
   });
 });
+
+describe('reservation memory', () => {
+  it('finished orders do not pile up behind a long-resting order', () => {
+    const e = engine(riskConfig({ firm: { orderRate: { maxOrders: 1_000_000, windowMs: 1000 } } }));
+    markAll(e, T0);
+    check(e, T, order({ instrument: BTC_PERP, qty: '0.001', clOrdId: 'resting' }));
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'resting' }));
+    for (let k = 0; k < 20_000; k++) {
+      const id = `churn-${k}`;
+      check(e, T + 1, order({ instrument: BTC_PERP, qty: '0.001', clOrdId: id }));
+      e.process(env(T + 1, { type: 'order.ack', account: 'acct1', clOrdId: id }));
+      e.process(env(T + 1, { type: 'order.cancel', account: 'acct1', clOrdId: id }));
+    }
+    expect(e.state.reservations.size).toBe(1);
+    expect(e.state.reservations.queuedEntries()).toBeLessThan(3_000);
+  });
+});
