@@ -4,6 +4,7 @@
  */
 import { format, fromNumber, parseFixedRounded, type Fixed } from '../portfolio/fixed.js';
 import { averageEntry, unrealizedPnl } from '../portfolio/valuation.js';
+import { NU_DELTA, NU_GAMMA, NU_GROSS, NU_VEGA } from './exposures.js';
 import type { EngineState } from './state.js';
 import { TRADING_STATES } from './state.js';
 
@@ -66,10 +67,11 @@ function nodeReport(s: EngineState, node: number): NodeReport {
   const info = u.nodes[node]!;
   const underlyings: NodeReport['underlyings'] = {};
   u.underlyings.forEach((name, ui) => {
-    const slot = node * a.underlyingCount + ui;
-    const gross = a.grossU[slot]!;
-    if (gross === 0 && a.deltaU[slot] === 0) return;
-    underlyings[name] = { gross: r6(gross), delta: r6(a.deltaU[slot]!), gamma: r6(a.gammaU[slot]!), vega: r6(a.vegaU[slot]!) };
+    const base = a.nuBase(node, ui);
+    const gross = a.nu[base + NU_GROSS]!;
+    const delta = a.nu[base + NU_DELTA]!;
+    if (gross === 0 && delta === 0) return;
+    underlyings[name] = { gross: r6(gross), delta: r6(delta), gamma: r6(a.nu[base + NU_GAMMA]!), vega: r6(a.nu[base + NU_VEGA]!) };
   });
   const venueExposure: Record<string, number> = {};
   for (let v = 0; v < a.venueCount; v++) {

@@ -4,6 +4,16 @@
  * to where it was (up to float rounding, which the periodic revalue clears).
  */
 import { toNumber, type Fixed } from '../portfolio/fixed.js';
+import {
+  NU_RES_DELTA_NEG,
+  NU_RES_DELTA_POS,
+  NU_RES_GAMMA_NEG,
+  NU_RES_GAMMA_POS,
+  NU_RES_GROSS,
+  NU_RES_UNITS,
+  NU_RES_VEGA_NEG,
+  NU_RES_VEGA_POS,
+} from './exposures.js';
 import type { Reservation } from './reservations.js';
 import type { EngineState } from './state.js';
 
@@ -13,7 +23,6 @@ export function reservationAggregates(state: EngineState, r: Reservation, dq: nu
   const a = state.agg;
   const account = u.accounts[r.account]!;
   const ui = u.underlyingOf[r.instrument]!;
-  const us = a.underlyingCount;
   const venue = u.venueOf[r.instrument]!;
   for (let k = 0; k < 3; k++) {
     const node = k === 0 ? account.node : k === 1 ? account.strategyNode : 0;
@@ -22,15 +31,13 @@ export function reservationAggregates(state: EngineState, r: Reservation, dq: nu
     a.resIm[node]! += dq * r.imPer;
     a.resVarBound[node]! += dq * r.varBoundPer;
     a.resVenue[node * a.venueCount + venue]! += dq * r.grossPer;
-    const slot = node * us + ui;
-    a.resGrossU[slot]! += dq * r.grossPer;
-    a.resUnitsU[slot]! += dq * r.unitsPer;
-    if (r.deltaPer >= 0) a.resDeltaPos[slot]! += dq * r.deltaPer;
-    else a.resDeltaNeg[slot]! += dq * r.deltaPer;
-    if (r.gammaPer >= 0) a.resGammaPos[slot]! += dq * r.gammaPer;
-    else a.resGammaNeg[slot]! += dq * r.gammaPer;
-    if (r.vegaPer >= 0) a.resVegaPos[slot]! += dq * r.vegaPer;
-    else a.resVegaNeg[slot]! += dq * r.vegaPer;
+    const base = a.nuBase(node, ui);
+    const nu = a.nu;
+    nu[base + NU_RES_GROSS]! += dq * r.grossPer;
+    nu[base + NU_RES_UNITS]! += dq * r.unitsPer;
+    nu[base + (r.deltaPer >= 0 ? NU_RES_DELTA_POS : NU_RES_DELTA_NEG)]! += dq * r.deltaPer;
+    nu[base + (r.gammaPer >= 0 ? NU_RES_GAMMA_POS : NU_RES_GAMMA_NEG)]! += dq * r.gammaPer;
+    nu[base + (r.vegaPer >= 0 ? NU_RES_VEGA_POS : NU_RES_VEGA_NEG)]! += dq * r.vegaPer;
   }
 }
 

@@ -5,6 +5,7 @@
  * floating-point drift and folds in fx moves (docs/risk-engine.md, "Clocks").
  */
 import { settlePendingFlows } from './apply-execution.js';
+import { NU_DELTA, NU_GAMMA, NU_GROSS, NU_RESERVATION_FIELDS, NU_UNITS, NU_VEGA } from './exposures.js';
 import { reservationAggregates } from './reserve.js';
 import type { EngineState } from './state.js';
 
@@ -21,7 +22,7 @@ export function revalueAll(state: EngineState, repriceVar = true): void {
 
   a.clearPositions();
   a.cashValue.fill(0);
-  const us = a.underlyingCount;
+  const nu = a.nu;
   for (const leg of state.legs.values()) {
     const i = leg.instrument;
     const q = leg.qtyF;
@@ -49,12 +50,12 @@ export function revalueAll(state: EngineState, repriceVar = true): void {
       a.posNet[node]! += leg.net;
       a.posIm[node]! += leg.im;
       a.posValue[node]! += leg.value;
-      const slot = node * us + ui;
-      a.grossU[slot]! += leg.gross;
-      a.unitsU[slot]! += leg.units;
-      a.deltaU[slot]! += leg.delta;
-      a.gammaU[slot]! += leg.gamma;
-      a.vegaU[slot]! += leg.vega;
+      const base = a.nuBase(node, ui);
+      nu[base + NU_GROSS]! += leg.gross;
+      nu[base + NU_UNITS]! += leg.units;
+      nu[base + NU_DELTA]! += leg.delta;
+      nu[base + NU_GAMMA]! += leg.gamma;
+      nu[base + NU_VEGA]! += leg.vega;
     }
   }
 
@@ -86,7 +87,8 @@ export function revalueAll(state: EngineState, repriceVar = true): void {
     if (e > a.peakEquity[node]!) a.peakEquity[node] = e;
   }
 
-  for (const arr of [a.resGross, a.resNet, a.resIm, a.resVarBound, a.resGrossU, a.resUnitsU, a.resDeltaPos, a.resDeltaNeg, a.resGammaPos, a.resGammaNeg, a.resVegaPos, a.resVegaNeg, a.resVenue]) arr.fill(0);
+  for (const arr of [a.resGross, a.resNet, a.resIm, a.resVarBound, a.resVenue]) arr.fill(0);
+  a.clearNu(NU_RESERVATION_FIELDS);
   for (const r of state.reservations.all()) reservationAggregates(state, r, r.remainingF);
 
   if (repriceVar) repriceVarBooks(state);

@@ -1,3 +1,4 @@
+import { NU_GROSS, NU_RES_GROSS } from '../exposures.js';
 import { SCOPES, type RiskCheck } from './context.js';
 
 /**
@@ -22,8 +23,8 @@ export const concentration: RiskCheck = {
       const floor = lim.concentrationMinGross;
       if (floor === floor && projectedGross < floor) continue;
       if (!(projectedGross > 0)) continue;
-      const slot = node * a.underlyingCount + u;
-      const grossU = a.grossU[slot]! + a.resGrossU[slot]!;
+      const base = a.nuBase(node, u);
+      const grossU = a.nu[base + NU_GROSS]! + a.nu[base + NU_RES_GROSS]!;
       const observed = gross > 0 ? grossU / gross : 0;
       const projected = (grossU + ctx.grossImpact) / projectedGross;
       if (projected > max && projected > observed) {

@@ -1,3 +1,4 @@
+import { NU_RES_UNITS, NU_UNITS } from '../exposures.js';
 import { breaches, SCOPES, type RiskCheck } from './context.js';
 
 /** Gross position in the underlying (delta-equivalent units, long plus short) per level. */
@@ -13,8 +14,8 @@ export const underlyingPosition: RiskCheck = {
       const node = ctx.chain[k]!;
       const lim = s.limits[node]!.underlyings[u * 4]!;
       if (lim !== lim) continue;
-      const slot = node * a.underlyingCount + u;
-      const observed = a.unitsU[slot]! + a.resUnitsU[slot]!;
+      const base = a.nuBase(node, u);
+      const observed = a.nu[base + NU_UNITS]! + a.nu[base + NU_RES_UNITS]!;
       const projected = observed + ctx.unitsImpact;
       if (breaches(lim, observed, projected)) ctx.fail('RISK_UNDERLYING_POSITION', SCOPES[k]!, `${ctx.target(k)}/${s.universe.underlyings[u]}`, lim, observed, projected);
     }
