@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EwmaCovariance } from '../../../src/risk/var/ewma.js';
 import { alignDailyCloses, type DailyClose, ewmaCovarianceFromReturns, logReturns } from '../../../src/risk/var/history.js';
 
-const PRICES_CSV = '/work/shared/data/prices_daily.csv';
+/** The daily history shipped with Keel (data/SOURCES.md), the same closes the engine seeds VaR from. */
+const PRICES_CSV = join(import.meta.dirname, '..', '..', '..', 'data', 'prices_daily.csv');
 
 function readCloses(path: string): DailyClose[] {
   const lines = readFileSync(path, 'utf8').trim().split('\n');
