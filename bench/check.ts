@@ -17,6 +17,7 @@
  * Percentiles come from hdr-histogram-js (ns). With --json the last stdout line is one JSON
  * object; the result is also saved under bench/results/.
  */
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { InstrumentRegistry, type InstrumentSpec, type Venue } from '../src/portfolio/instruments.js';
@@ -448,6 +449,14 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
     s.count++;
     if (ms > s.maxMs) s.maxMs = Math.round(ms * 100) / 100;
   };
+  // Garbage-collection pauses during the measured window: where the tail comes from.
+  const gcPauses: number[] = [];
+  let measuring = false;
+  const gcObserver = new PerformanceObserver((list) => {
+    if (!measuring) return;
+    for (const entry of list.getEntries() as PerformanceEntry[]) gcPauses.push(entry.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const start = now() + 5;
   while (now() < start) {
     /* align */
@@ -463,6 +472,7 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
       const d = engine.check(order, ts);
       const done = now();
       const recording = k >= warm;
+      measuring = recording;
       if (recording) {
         noteStall('check', done - t);
         latency.recordValue(Math.max(1, Math.round((done - nextCheck) * 1e6)));
@@ -513,6 +523,8 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
     if (t > end) throw new Error(`open loop at ${rate}/s did not finish: ${k}/${total} checks (engine cannot keep up)`);
   }
   engine.drainOutputs();
+  gcObserver.disconnect();
+  gcPauses.sort((a, b) => a - b);
   const elapsed = (now() - start) / 1000 - 1;
   return {
     rate,
@@ -526,6 +538,12 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
     latencyNs: summarize(latency),
     serviceNs: summarize(service),
     stallsOver1ms: stalls,
+    gc: {
+      pauses: gcPauses.length,
+      totalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0) * 100) / 100,
+      medianMs: Math.round((gcPauses[gcPauses.length >> 1] ?? 0) * 100) / 100,
+      maxMs: Math.round((gcPauses.at(-1) ?? 0) * 100) / 100,
+    },
   };
 }
 
@@ -622,7 +640,8 @@ function main(): void {
     latency.push(r);
     const l = r.latencyNs as Record<string, number>;
     const sv = r.serviceNs as Record<string, number>;
-    log(`open loop ${rate.toLocaleString('en-US')} checks/s + ${opts.marketRate.toLocaleString('en-US')} market events/s: latency p50 ${l.p50} ns, p99 ${l.p99} ns, p99.9 ${l.p999} ns, max ${l.max} ns; engine compute p50 ${sv.p50} ns p99 ${sv.p99} ns; approved ${((r.approvedRatio as number) * 100).toFixed(1)}%`);
+    const g = r.gc as Record<string, number>;
+    log(`open loop ${rate.toLocaleString('en-US')} checks/s + ${opts.marketRate.toLocaleString('en-US')} market events/s: latency p50 ${l.p50} ns, p99 ${l.p99} ns, p99.9 ${l.p999} ns, max ${l.max} ns; engine compute p50 ${sv.p50} ns p99 ${sv.p99} ns; approved ${((r.approvedRatio as number) * 100).toFixed(1)}%; GC ${g.pauses} pauses, max ${g.maxMs} ms`);
   }
   const problems = verify(ctx, { throughput, latency });
   const result = {

@@ -15,7 +15,7 @@
  *
  * Timing (adapters): per mix and run, a fresh protocol replays (untimed) the recording up to the
  * point where every book is synchronized, then the mix's frames are timed through `onMessage` with
- * a no-op io. Warm-up runs first; the candidates of a mix (Binance: also the JSON.parse path alone)
+ * a no-op io. Warm-up runs first; the candidates of a mix (Binance: also the JSON decoder path alone)
  * alternate run by run; the median of the timed runs is reported, by wall clock and by process CPU
  * time. Each timed run is verified: the number of events equals the recording pass and sampled
  * events are deep-equal; the recording itself is checked against the simulator (trades against its
@@ -779,7 +779,7 @@ async function comparePeers(rec: Recording, registry: InstrumentRegistry, factor
 
 interface MixResult {
   keel: Measured;
-  /** Keel with the JSON.parse path only (Binance: shows what the raw-text scanner buys). */
+  /** Keel with the JSON decoder path only (Binance: shows what the raw-text scanner buys). */
   keelJsonPath?: Measured | undefined;
 }
 
@@ -838,7 +838,7 @@ async function main(): Promise<void> {
       const candidates = [keelCandidate(`${a.protocolExport} ${mix}`, make, rec, mix, settings.maxMessages)];
       if (a.venue === 'binance') {
         const route = (make() as BinanceProtocol).route;
-        candidates.push(keelCandidate(`${a.protocolExport} ${mix} (JSON.parse path only)`, () => new BinanceProtocol({ registry, bookDepth: BOOK_DEPTH, route, fastPath: false }), rec, mix, settings.maxMessages));
+        candidates.push(keelCandidate(`${a.protocolExport} ${mix} (JSON decoder path only)`, () => new BinanceProtocol({ registry, bookDepth: BOOK_DEPTH, route, fastPath: false }), rec, mix, settings.maxMessages));
       }
       const [keel, json] = measure(candidates, settings);
       result.mixes[mix] = { keel: keel!, keelJsonPath: json };

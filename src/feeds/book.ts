@@ -116,6 +116,14 @@ export class L2Book {
     return s.set(price, size, s.rank(p));
   }
 
+  /** Sets each level's absolute size in arrival order (a delta's levels: a repeated price, the last wins). */
+  setLevels(side: BookSide, levels: readonly Level[]): void {
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i]!;
+      this.set(side, level[0], level[1]);
+    }
+  }
+
   /**
    * Replaces the whole book. Levels may arrive in any order (Coinbase Advanced Trade does not sort
    * them); a repeated price keeps the last one; zero sizes are skipped.
@@ -166,6 +174,12 @@ export class L2Book {
   /** Keeps only the `n` best levels of a side (Kraken keeps the subscribed depth). Returns how many went. */
   truncate(side: BookSide, n: number): number {
     return this.side(side).truncate(n);
+  }
+
+  /** Keeps only the `n` best levels of both sides: venues that keep a fixed depth send no delete for a level pushed out. */
+  truncateBoth(n: number): void {
+    this.bids.truncate(n);
+    this.asks.truncate(n);
   }
 
   /** Best bid at or above best ask: a desynchronised book. */

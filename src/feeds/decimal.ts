@@ -148,7 +148,7 @@ function assemble(negative: boolean, intPart: string, fracPart: string): string 
  * A raw JSON number token (as it appears in the frame text, e.g. `1.423e-4`, `40.0`) in canonical
  * plain form, exactly; null when the token is not valid JSON number syntax. Venues that send JSON
  * numbers (Kraken v2, Deribit) lose trailing zeros and exactness through `JSON.parse`; keep the
- * token text instead (see `jsonNumbersAsStrings`).
+ * token text instead (json-exact.ts).
  */
 export function decimalFromJsonNumberToken(token: string): string | null {
   const n = token.length;
@@ -187,52 +187,6 @@ export function decimalFromJsonNumberToken(token: string): string | null {
 export function decimalFromNumber(value: number): string | null {
   if (!Number.isFinite(value)) return null;
   return normalizeDecimal(String(value));
-}
-
-/**
- * Rewrites every JSON number token outside string literals into a string literal holding the
- * token verbatim, so `JSON.parse` keeps exact decimals: `{"p":40.0,"q":1.4e-4}` ->
- * `{"p":"40.0","q":"1.4e-4"}`. Literals `true`, `false`, `null` and strings are untouched.
- * Returns the input itself when it contains no number token. Linear; malformed JSON stays
- * malformed (JSON.parse reports it).
- */
-export function jsonNumbersAsStrings(text: string): string {
-  const n = text.length;
-  let out: string[] | null = null;
-  let copied = 0;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 34 /* " */) {
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i += 2;
-        else if (d === 34) {
-          i++;
-          break;
-        } else i++;
-      }
-      continue;
-    }
-    if (c === CH_MINUS || isDigit(c)) {
-      const start = i;
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (isDigit(d) || d === CH_DOT || d === CH_E_LOWER || d === CH_E_UPPER || d === CH_MINUS || d === CH_PLUS) i++;
-        else break;
-      }
-      out ??= [];
-      out.push(text.slice(copied, start), '"', text.slice(start, i), '"');
-      copied = i;
-      continue;
-    }
-    i++;
-  }
-  if (out === null) return text;
-  out.push(text.slice(copied));
-  return out.join('');
 }
 
 /** Number of fraction digits of a plain decimal ("1.50" -> 2, "7" -> 0). */
@@ -323,4 +277,77 @@ export function formatScaled(units: number, decimals: number): string | null {
     body = `${padded.slice(0, padded.length - decimals)}.${padded.slice(padded.length - decimals)}`;
   }
   return negative && units !== 0 ? `-${body}` : body;
+}
+
+/** Fraction digits a quotient may need before `divideDecimal` calls it non-terminating. */
+const MAX_QUOTIENT_FRACTION_DIGITS = 40;
+
+/**
+ * `dividend / divisor` exactly, in plain form (decimals plain or scientific; Deribit amounts to
+ * contracts: "88270.0" / "10" -> "8827.0", "15" / "10" -> "1.5"). The quotient keeps the
+ * dividend's fraction digits beyond the divisor's and adds only the digits the division needs;
+ * none is rounded. Null when an operand is not a decimal, the divisor is zero, or the quotient
+ * does not terminate within 40 fraction digits ("1" / "3").
+ */
+export function divideDecimal(dividend: string, divisor: string): string | null {
+  const shift = powerOfTenExponent(divisor);
+  if (shift >= 0) return shiftedDown(dividend, shift);
+  const a = scaledBigInt(dividend);
+  const b = scaledBigInt(divisor);
+  if (a === null || b === null || b.units === 0n) return null;
+  // a.units x 10^-a.scale / (b.units x 10^-b.scale) = (a.units x 10^k / b.units) x 10^-(a.scale - b.scale + k)
+  let k = Math.max(0, b.scale - a.scale);
+  let numerator = a.units * 10n ** BigInt(k);
+  while (numerator % b.units !== 0n) {
+    if (a.scale - b.scale + k >= MAX_QUOTIENT_FRACTION_DIGITS) return null;
+    numerator *= 10n;
+    k++;
+  }
+  const quotient = numerator / b.units;
+  const negative = quotient < 0n;
+  const digits = (negative ? -quotient : quotient).toString();
+  const scale = a.scale - b.scale + k;
+  const padded = digits.length > scale ? digits : '0'.repeat(scale - digits.length + 1) + digits;
+  const body = scale === 0 ? padded : `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+  return negative ? `-${body}` : body;
+}
+
+/** k when `text` is 10^k written as a plain integer ("1", "10", "1000"), else -1. */
+function powerOfTenExponent(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > MAX_INPUT_LENGTH || text.charCodeAt(0) !== CH_ZERO + 1) return -1;
+  for (let k = 1; k < n; k++) if (text.charCodeAt(k) !== CH_ZERO) return -1;
+  return n - 1;
+}
+
+/**
+ * `dividend / 10^shift` by moving the point, with the same digits as the general division: the
+ * dividend's trailing zeros absorb the shift first, then fraction digits are added.
+ */
+function shiftedDown(dividend: string, shift: number): string | null {
+  const plain = normalizeDecimal(dividend);
+  if (plain === null || shift === 0) return plain;
+  const negative = plain.charCodeAt(0) === CH_MINUS;
+  const body = negative ? plain.slice(1) : plain;
+  const dot = body.indexOf('.');
+  const scale = dot < 0 ? 0 : body.length - dot - 1;
+  let digits = dot < 0 ? body : body.slice(0, dot) + body.slice(dot + 1);
+  // Zero divides into any power of ten without a new digit.
+  if (allZero(digits, 0, digits.length)) return plain;
+  let trailingZeros = 0;
+  while (trailingZeros < shift && digits.charCodeAt(digits.length - 1 - trailingZeros) === CH_ZERO) trailingZeros++;
+  digits = digits.slice(0, digits.length - trailingZeros);
+  const outScale = scale + shift - trailingZeros;
+  const padded = digits.length > outScale ? digits : '0'.repeat(outScale - digits.length + 1) + digits;
+  const unsigned = outScale === 0 ? stripLeadingZeros(padded) : `${stripLeadingZeros(padded.slice(0, padded.length - outScale))}.${padded.slice(padded.length - outScale)}`;
+  return negative ? `-${unsigned}` : unsigned;
+}
+
+/** A decimal as `units x 10^-scale` with a bigint `units`; null when not a decimal. */
+function scaledBigInt(text: string): { units: bigint; scale: number } | null {
+  const plain = normalizeDecimal(text);
+  if (plain === null) return null;
+  const dot = plain.indexOf('.');
+  if (dot < 0) return { units: BigInt(plain), scale: 0 };
+  return { units: BigInt(plain.slice(0, dot) + plain.slice(dot + 1)), scale: plain.length - dot - 1 };
 }

@@ -1,6 +1,6 @@
 /**
  * One decoded Binance payload: what both decoders (the raw-text scanner in scan.ts and the
- * JSON.parse path in json.ts) produce, and the only thing the mapper (parser.ts) reads. Both
+ * JSON decoder in json.ts) produce, and the only thing the mapper (parser.ts) reads. Both
  * decoders fill the same record with the same rules, so their outputs can be compared field by
  * field; the record is reused from message to message (no allocation per frame beyond the values).
  *

@@ -1,20 +1,21 @@
 /**
- * The reference decoder: JSON.parse, then field-by-field validation into a DecodedFrame. It reads
- * every frame shape Binance sends on market-data connections (payloads raw or in the combined
- * envelope, data arrays such as `!markPrice@arr`, subscription answers, error frames, partial
- * book snapshots) and is what the fast scanner (scan.ts) falls back to.
+ * The reference decoder: an exact JSON read, then field-by-field validation into a DecodedFrame.
+ * It reads every frame shape Binance sends on market-data connections (payloads raw or in the
+ * combined envelope, data arrays such as `!markPrice@arr`, subscription answers, error frames,
+ * partial book snapshots) and is what the fast scanner (scan.ts) falls back to.
  *
- * Exactness: JSON.parse first checks the frame is strict JSON; the values are then read from a
- * second parse of `jsonNumbersAsStrings(raw)`, where every number token is kept as its exact
- * source text. Integer fields accept only plain integer tokens (`0` or `[1-9][0-9]*`), up to
- * 2^53 - 1 for times and update ids (compared as numbers) and 20 digits for trade ids (kept as
- * strings). Prices and sizes are strings at Binance; a price sent as a JSON number would still be
- * taken exactly from its token. Unknown extra keys are tolerated (venues add fields); a missing or
- * mistyped required field is `invalid_field`.
+ * Exactness: the frame is read by the shared exact reader (../json-exact.ts, `records()`): strict
+ * JSON in JSON.parse's object shape, every number token kept as its exact source text. Integer
+ * fields accept only plain integer tokens (`0` or `[1-9][0-9]*`), up to 2^53 - 1 for times and
+ * update ids (compared as numbers) and 20 digits for trade ids (kept as strings). Prices and sizes
+ * are strings at Binance; a price sent as a JSON number would still be taken exactly from its
+ * token. Unknown extra keys are tolerated (venues add fields); a missing or mistyped required field
+ * is `invalid_field`.
  */
 import type { DeadLetterReason } from '../types.js';
 import type { Level } from '../../risk/events.js';
-import { jsonNumbersAsStrings, normalizeDecimal } from '../decimal.js';
+import { normalizeDecimal } from '../decimal.js';
+import { ExactJsonReader } from '../json-exact.js';
 import { type DecodedFrame, venueTimeMs } from './frame.js';
 import { isPartialDepthStream, nonNegativeDecimal } from './scan.js';
 import type { BinanceSymbols, ResolvedSymbol } from './symbols.js';
@@ -149,15 +150,13 @@ export interface DepthSnapshot {
 
 export type SnapshotResult = { ok: true; snapshot: DepthSnapshot } | { ok: false; reason: DeadLetterReason; detail: string };
 
+/** One reader for every frame and snapshot body: decoding is synchronous, so no two share it at once. */
+const reader = ExactJsonReader.records();
+
 /** Parses an exact JSON tree (numbers as token text); null when the text is not strict JSON. */
 function parseExact(raw: string): { value: unknown } | null {
-  try {
-    const strict: unknown = JSON.parse(raw);
-    const exactText = jsonNumbersAsStrings(raw);
-    return { value: exactText === raw ? strict : (JSON.parse(exactText) as unknown) };
-  } catch {
-    return null;
-  }
+  const value = reader.read(raw);
+  return value === undefined ? null : { value };
 }
 
 /** Parses a REST depth snapshot body. Never throws. */

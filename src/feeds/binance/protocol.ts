@@ -18,7 +18,7 @@
  * answers with a pong automatically, so there is no application-level keepalive. Connections are
  * cut after 24 h (`serverShutdown` may come first: it makes the session reconnect).
  *
- * Decoding: the raw-text scanner (scan.ts) first, the JSON.parse path (json.ts) for everything it
+ * Decoding: the raw-text scanner (scan.ts) first, the JSON decoder (json.ts) for everything it
  * declines. Mapping (docs/feeds/binance.md):
  *   trade / aggTrade   -> trade (side = taker: `m` true means the buyer was the maker, so "sell");
  *                         USD-M off-book fills (`X` INSURANCE_FUND / ADL / NA) -> no event
@@ -33,13 +33,14 @@
  */
 import type { FeedId, Instrument, InstrumentRegistry, Venue } from '../../portfolio/instruments.js';
 import { L2Book } from '../book.js';
+import { emitBookAndQuote } from '../book-events.js';
 import { isZeroDecimal } from '../decimal.js';
 import type { DeadLetterReason, ProtocolIO, VenueProtocol } from '../types.js';
 import { DecodedFrame } from './frame.js';
 import { type FrameSink, JsonDecoder, parseDepthSnapshot } from './json.js';
 import { FastDecoder } from './scan.js';
 import { type BinanceFeed, BinanceSymbols } from './symbols.js';
-import { type DepthRule, DepthSync, emitBookAndQuote } from './sync.js';
+import { type DepthRule, DepthSync } from './sync.js';
 
 /** Which Binance endpoint a connection uses. */
 export type BinanceRoute = 'spot' | 'usdm-public' | 'usdm-market';
@@ -48,7 +49,7 @@ export interface BinanceProtocolConfig {
   registry: InstrumentRegistry;
   bookDepth: number;
   route: BinanceRoute;
-  /** Try the raw-text scanner before JSON.parse (default true; false is for differential tests). */
+  /** Try the raw-text scanner before the JSON decoder (default true; false is for differential tests). */
   fastPath?: boolean | undefined;
 }
 
@@ -287,7 +288,7 @@ export class BinanceProtocol implements VenueProtocol, FrameSink {
     const book = this.partial;
     book.loadSnapshot(f.bids, f.asks);
     const exchTs = f.engineTime > 0 ? f.engineTime : f.eventTime;
-    emitBookAndQuote(book, this.bookDepth, VENUE, f.symbol!.id, exchTs, this.recvTs, String(f.finalUpdateId), this.io);
+    emitBookAndQuote(this.io, VENUE, f.symbol!.id, book, this.bookDepth, exchTs, this.recvTs, String(f.finalUpdateId));
     book.clear();
   }
 }

@@ -5,7 +5,7 @@
  * It handles the high-rate payloads (trade, aggTrade, bookTicker, depthUpdate, markPriceUpdate),
  * raw or inside the combined-stream envelope `{"stream":...,"data":{...}}`, with keys in any order
  * and JSON whitespace anywhere. It is deliberately narrow: anything it is not sure about makes it
- * DECLINE (return false) and the caller hands the frame to the JSON.parse path (json.ts), which is
+ * DECLINE (return false) and the caller hands the frame to the JSON decoder (json.ts), which is
  * the reference for what is valid. The scanner never rejects and never guesses, so it cannot emit
  * an event the JSON path would not emit; test/unit/feeds/binance-fastpath.test.ts checks this on
  * generated and mutated frames.

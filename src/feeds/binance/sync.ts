@@ -27,6 +27,7 @@
 import type { Instrument, Venue } from '../../portfolio/instruments.js';
 import type { Level } from '../../risk/events.js';
 import { L2Book } from '../book.js';
+import { emitBookAndQuote } from '../book-events.js';
 import type { ProtocolIO } from '../types.js';
 import type { DecodedFrame } from './frame.js';
 import type { DepthSnapshot } from './json.js';
@@ -237,15 +238,8 @@ export class DepthSync {
   }
 
   private apply(ib: InstrumentBook, final: number, bids: readonly Level[], asks: readonly Level[], exchTs: number): void {
-    const book = ib.book;
-    for (let k = 0; k < bids.length; k++) {
-      const level = bids[k]!;
-      book.set('bid', level[0], level[1]);
-    }
-    for (let k = 0; k < asks.length; k++) {
-      const level = asks[k]!;
-      book.set('ask', level[0], level[1]);
-    }
+    ib.book.setLevels('bid', bids);
+    ib.book.setLevels('ask', asks);
     ib.updateId = final;
     ib.lastExchTs = exchTs;
   }
@@ -292,37 +286,6 @@ export class DepthSync {
   }
 
   private emitBook(ib: InstrumentBook, recvTs: number, io: ProtocolIO): void {
-    emitBookAndQuote(ib.book, this.bookDepth, this.venue, ib.instrument.id, ib.lastExchTs, recvTs, String(ib.updateId), io);
+    emitBookAndQuote(io, this.venue, ib.instrument.id, ib.book, this.bookDepth, ib.lastExchTs, recvTs, String(ib.updateId));
   }
-}
-
-/** A `book` event (top `depth` levels, a full replacement) followed by the matching `quote`. */
-export function emitBookAndQuote(
-  book: L2Book,
-  depth: number,
-  venue: Venue,
-  instrument: string,
-  exchTs: number,
-  recvTs: number,
-  seq: string,
-  io: ProtocolIO,
-): void {
-  const bids: Level[] = [];
-  const asks: Level[] = [];
-  book.top('bid', depth, bids);
-  book.top('ask', depth, asks);
-  io.emit({ type: 'book', venue, instrument, exchTs, recvTs, bids, asks, seq });
-  const bestBid = book.bestBid();
-  const bestAsk = book.bestAsk();
-  io.emit({
-    type: 'quote',
-    venue,
-    instrument,
-    exchTs,
-    recvTs,
-    bid: bestBid === undefined ? null : bestBid[0],
-    bidSize: bestBid === undefined ? null : bestBid[1],
-    ask: bestAsk === undefined ? null : bestAsk[0],
-    askSize: bestAsk === undefined ? null : bestAsk[1],
-  });
 }

@@ -17,29 +17,24 @@
  * Orderbook messages come out as `BybitBookUpdate`s for the book sync. A frame is taken whole or
  * refused whole.
  */
-import type { Level, MarketEvent, MarkEvent, OptionEvent, QuoteEvent } from '../../risk/events.js';
+import type { MarketEvent, MarkEvent, OptionEvent, QuoteEvent } from '../../risk/events.js';
 import type { FeedId, InstrumentRegistry } from '../../portfolio/instruments.js';
 import type { DeadLetterReason } from '../types.js';
-import { jsonNumbersAsStrings, isZeroDecimal } from '../decimal.js';
-import { FieldReader, isObject, type JsonObject } from '../okx/fields.js';
+import { isZeroDecimal } from '../decimal.js';
+import { FieldReader, type FrameRefusal, JsonFrameReader, isObject, type JsonObject } from '../field-reader.js';
+import type { SequencedBookUpdate } from '../sequenced-book-sync.js';
 import { BYBIT_FEED, BybitSymbols, type BybitCategory } from './symbols.js';
 
 /** One orderbook push for one topic. */
-export interface BybitBookUpdate {
+export interface BybitBookUpdate extends SequencedBookUpdate {
   /** `orderbook.<depth>.<symbol>`: the sync key and what a resync resubscribes. */
   readonly topic: string;
   readonly depth: number;
   readonly symbol: string;
-  readonly instrument: string;
-  readonly snapshot: boolean;
-  readonly bids: readonly Level[];
-  readonly asks: readonly Level[];
   /** Update id: +1 per message of the topic (see book-sync.ts), 1 after a service restart. */
   readonly u: number;
   /** Cross sequence (comparable across depths of a symbol); informational. */
   readonly seq: number | undefined;
-  readonly exchTs: number;
-  readonly recvTs: number;
 }
 
 export type BybitControl = 'pong' | 'subscribe' | 'unsubscribe' | 'auth';
@@ -79,6 +74,10 @@ function dead(reason: DeadLetterReason, detail: string): BybitFrame {
   return { kind: 'dead', reason, detail };
 }
 
+function refused(refusal: FrameRefusal): BybitFrame {
+  return dead(refusal.reason, refusal.detail);
+}
+
 const PONG: BybitFrame = Object.freeze({ kind: 'control', control: 'pong' });
 /** Orderbook frames carry no direct events (the sync makes them): no array per message. */
 const NO_EVENTS: readonly MarketEvent[] = Object.freeze([]);
@@ -89,6 +88,7 @@ export class BybitParser {
   private readonly symbols: BybitSymbols;
   private readonly quotesFromTickers: boolean;
   private readonly fields = new FieldReader();
+  private readonly frames = new JsonFrameReader();
   private readonly tickers = new Map<string, TickerState>();
   /** The merged ticker state of the frame being read, committed by `parse` if the frame is taken. */
   private pendingTicker: { symbol: string; state: TickerState } | undefined = undefined;
@@ -106,23 +106,14 @@ export class BybitParser {
   }
 
   parse(raw: string, recvTs: number): BybitFrame {
-    let message: unknown;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return dead('invalid_json', raw.length === 0 ? 'empty frame' : 'not JSON');
-    }
-    if (!isObject(message)) return dead('unknown_message', 'not a JSON object');
+    const message = this.frames.object(raw);
+    if (message === undefined) return refused(this.frames.refusal);
     let frame = this.read(message, recvTs);
     if (this.fields.inexact) {
       // A decimal came as a JSON number: read the frame again from its exact number tokens.
-      let exact: unknown;
-      try {
-        exact = JSON.parse(jsonNumbersAsStrings(raw));
-      } catch {
-        return dead('invalid_json', 'number tokens not re-readable');
-      }
-      frame = isObject(exact) ? this.read(exact, recvTs) : dead('unknown_message', 'not a JSON object');
+      const exact = this.frames.exactObject(raw);
+      if (exact === undefined) return refused(this.frames.refusal);
+      frame = this.read(exact, recvTs);
     }
     // Reads are side-effect free; the ticker merge commits only for a frame that is taken.
     const pending = this.pendingTicker;

@@ -9,8 +9,9 @@
 import type { Instrument } from '../../portfolio/instruments.js';
 import type { ProtocolIO, VenueProtocol, VenueProtocolOptions } from '../types.js';
 import { BybitBookSync } from './book-sync.js';
-import { ResyncBudget } from '../okx/resync-budget.js';
-import { BybitParser } from './parser.js';
+import { ResyncBudget } from '../resync-budget.js';
+import type { BookRebuilder } from '../sequenced-book-sync.js';
+import { type BybitBookUpdate, BybitParser } from './parser.js';
 import { BYBIT_FEED, type BybitCategory } from './symbols.js';
 
 /** Bybit's recommended ping interval (idle connections are cut). */
@@ -58,7 +59,7 @@ export function bybitTopicsFor(category: BybitCategory, instrument: Instrument, 
   }
 }
 
-export class BybitProtocol implements VenueProtocol {
+export class BybitProtocol implements VenueProtocol, BookRebuilder<BybitBookUpdate> {
   readonly feed;
   readonly venue = 'bybit' as const;
   readonly category: BybitCategory;
@@ -105,11 +106,7 @@ export class BybitProtocol implements VenueProtocol {
       case 'data': {
         const events = frame.events;
         for (let i = 0; i < events.length; i++) io.emit(events[i]!);
-        const book = frame.book;
-        if (book === undefined) return;
-        const outcome = this.books.apply(book, io);
-        if (outcome === 'stale') io.deadLetter('out_of_sequence', this.books.lastDetail, raw);
-        else if (outcome === 'gap') this.resync(book.topic, recvTs, io);
+        if (frame.book !== undefined) this.books.handle(frame.book, raw, io, this);
         return;
       }
       case 'control':
@@ -129,12 +126,11 @@ export class BybitProtocol implements VenueProtocol {
     this.resyncs.reset();
   }
 
-  private resync(topic: string, recvTs: number, io: ProtocolIO): void {
-    if (!this.resyncs.take(topic, recvTs)) {
-      io.reconnect(`${this.feed}: resync budget spent (${topic}: ${this.books.lastDetail})`);
-      return;
-    }
-    io.send(JSON.stringify({ req_id: `resync-${topic}`, op: 'unsubscribe', args: [topic] }));
-    io.send(JSON.stringify({ req_id: `resync-${topic}`, op: 'subscribe', args: [topic] }));
+  /** A fresh subscription starts with a snapshot (Bybit refuses a duplicate subscribe, hence the unsubscribe). */
+  rebuildBook(update: BybitBookUpdate, io: ProtocolIO): void {
+    const topic = update.topic;
+    const request = (op: 'unsubscribe' | 'subscribe'): string => JSON.stringify({ req_id: `resync-${topic}`, op, args: [topic] });
+    const frames = [request('unsubscribe'), request('subscribe')];
+    this.resyncs.resubscribe(topic, update.recvTs, frames, `${this.feed}: resync budget spent (${topic}: ${this.books.lastDetail})`, io);
   }
 }

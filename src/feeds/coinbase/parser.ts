@@ -7,7 +7,7 @@
  *
  * Numbers: Coinbase sends prices and sizes as decimal strings, so the fast path is JSON.parse. If a
  * decimal field ever arrives as a JSON number (undocumented), the frame is re-read with the
- * token-preserving reader (../kraken/json.ts) so the value stays exact; integers (`trade_id`,
+ * token-preserving reader (../json-exact.ts, numbers tagged) so the value stays exact; integers (`trade_id`,
  * `sequence`) are exact either way below 2^53.
  *
  * Sides (docs/feeds/coinbase.md): Exchange `ticker.side` is the TAKER side (inferred from the real
@@ -19,8 +19,8 @@ import type { DeadLetterReason } from '../types.js';
 import type { Level, MarketEvent, QuoteEvent, Side, TradeEvent } from '../../risk/events.js';
 import type { BookSide } from '../book.js';
 import { decimalFromJsonNumberToken, normalizeDecimal } from '../decimal.js';
-import { JsonNumber, readJson } from '../kraken/json.js';
-import { parseRfc3339Ms } from '../kraken/rfc3339.js';
+import { ExactJsonReader, JsonNumber } from '../json-exact.js';
+import { parseRfc3339Ms } from '../rfc3339.js';
 import type { CoinbaseProduct, CoinbaseProducts } from './symbols.js';
 
 /** One level change in arrival order: side, price, new absolute size ("0" deletes). */
@@ -71,6 +71,9 @@ const IGNORED_EXCHANGE_TYPES: ReadonlySet<string> = new Set(['status', 'received
 /** Advanced Trade channels Keel recognizes but does not normalize. */
 const IGNORED_ADVANCED_CHANNELS: ReadonlySet<string> = new Set(['subscriptions', 'heartbeats', 'candles', 'status', 'user', 'futures_balance_summary']);
 
+/** Re-reads a frame whose decimal came as a JSON number; parsing is synchronous, so one serves all. */
+const losslessReader = ExactJsonReader.taggedRecords();
+
 export function parseCoinbaseFrame(raw: string, recvTs: number, products: CoinbaseProducts): CoinbaseFrame {
   let msg: unknown;
   try {
@@ -83,10 +86,10 @@ export function parseCoinbaseFrame(raw: string, recvTs: number, products: Coinba
   } catch (err) {
     if (err !== NEEDS_LOSSLESS) return invalid('invalid_field', `unreadable frame: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const lossless = readJson(raw);
-  if (!lossless.ok) return invalid('invalid_json', lossless.error);
+  const lossless = losslessReader.read(raw);
+  if (lossless === undefined) return invalid('invalid_json', losslessReader.error);
   try {
-    return dispatch(lossless.value, recvTs, products);
+    return dispatch(lossless, recvTs, products);
   } catch (err) {
     return invalid('invalid_field', `unreadable frame: ${err instanceof Error ? err.message : String(err)}`);
   }

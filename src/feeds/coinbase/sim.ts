@@ -21,8 +21,8 @@ import type { Instrument } from '../../portfolio/instruments.js';
 import type { Level, Side } from '../../risk/events.js';
 import { L2Book } from '../book.js';
 import { padDecimal } from '../decimal.js';
-import { formatRfc3339Micros } from '../kraken/rfc3339.js';
-import { TradeStats } from '../kraken/trade-stats.js';
+import { formatRfc3339Micros } from '../rfc3339.js';
+import { TradeStats } from '../trade-stats.js';
 import type { SimClient, SimMarketView, SimTick, SimVenue, SimVenueFactory } from '../sim/types.js';
 
 const CHANNELS = ['level2', 'level2_batch', 'matches', 'ticker', 'ticker_batch', 'heartbeat'] as const;

@@ -22,7 +22,7 @@
  */
 import type { MarketEvent, TradeEvent } from '../../risk/events.js';
 import { L2Book } from '../book.js';
-import { bookEventOf, quoteEventOf } from '../kraken/book-events.js';
+import { emitBookAndQuote } from '../book-events.js';
 import { levelsOfSide, type CoinbaseBookMessage } from './parser.js';
 import type { CoinbaseProduct } from './symbols.js';
 
@@ -120,9 +120,7 @@ export class CoinbaseSync {
   }
 
   private emitTop(s: ProductState, exchTs: number, recvTs: number, seq: string | undefined, io: CoinbaseSyncIO): void {
-    const id = s.product.id;
-    io.emit(bookEventOf('coinbase', id, s.book, this.bookDepth, exchTs, recvTs, seq));
-    io.emit(quoteEventOf('coinbase', id, s.book, exchTs, recvTs));
+    emitBookAndQuote(io, 'coinbase', s.product.id, s.book, this.bookDepth, exchTs, recvTs, seq);
   }
 
   private startResync(s: ProductState, reason: string, exchTs: number, recvTs: number, io: CoinbaseSyncIO): boolean {

@@ -22,5 +22,4 @@ export {
 } from './protocol.js';
 export { DeribitSimVenue, deribitNumberText, type DeribitSimOptions } from './sim.js';
 export { deriveDeribitSymbol, type DerivedSymbol } from './symbols.js';
-export { ExactJsonReader, type JsonObject, type JsonValue } from './json.js';
 export { percentToFraction, readBook, readTicker, readTrades, type BookUpdate, type TickerValues, type TradeValues } from './mapping.js';

@@ -11,7 +11,7 @@
  */
 import type { Level, Side } from '../../risk/events.js';
 import { normalizeDecimal } from '../decimal.js';
-import { type JsonObject, type JsonValue, isJsonObject } from './json.js';
+import { type JsonObject, type JsonValue, isJsonObject } from '../json-exact.js';
 
 /** Reads an optional numeric field: the exact plain decimal, or undefined (absent, null, "expired"). */
 export function optDecimal(obj: JsonObject, key: string): string | undefined {

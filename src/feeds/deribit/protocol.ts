@@ -26,10 +26,13 @@
 import type { FeedId, Instrument, InstrumentKind, InstrumentRegistry, Venue } from '../../portfolio/instruments.js';
 import type { FeedStatus, Level, MarketEvent } from '../../risk/events.js';
 import { L2Book } from '../book.js';
+import { emitBookAndQuote } from '../book-events.js';
+import { divideDecimal } from '../decimal.js';
 import type { ProtocolIO, VenueProtocol, VenueProtocolOptions } from '../types.js';
-import { type JsonObject, type JsonValue, ExactJsonReader, isJsonObject } from './json.js';
+import { type JsonObject, type JsonValue, ExactJsonReader, isJsonObject } from '../json-exact.js';
 import {
   type BookUpdate,
+  type QuoteValues,
   type TickerValues,
   type TradeValues,
   channelInstrument,
@@ -54,6 +57,11 @@ export const DERIBIT_MAX_CHANNELS_PER_CALL = 500;
 export const DERIBIT_INTERVAL = '100ms';
 /** Cap on remembered instrument names (registry + derived), so hostile names cannot grow memory. */
 const MAX_TRACKED = 4096;
+/**
+ * Contract size of an instrument outside the registry: unknown, so its amounts pass as sent (USD
+ * for inverse contracts) rather than as a guessed number of contracts.
+ */
+const AMOUNT_PER_CONTRACT_UNKNOWN = '1';
 
 const CH_TICKER = 1;
 const CH_TRADES = 2;
@@ -98,6 +106,8 @@ class Tracked {
     readonly name: string,
     readonly canonical: string,
     readonly kind: InstrumentKind,
+    /** Deribit amount per contract (USD for inverse contracts); AMOUNT_PER_CONTRACT_UNKNOWN off the registry. */
+    readonly contractSize: string,
   ) {}
 
   clearConnectionState(): void {
@@ -136,7 +146,7 @@ export class DeribitProtocol implements VenueProtocol {
 
   private readonly registry: InstrumentRegistry;
   private readonly bookDepth: number;
-  private readonly reader = new ExactJsonReader();
+  private readonly reader = ExactJsonReader.maps();
   private readonly tracked = new Map<string, Tracked>();
   private readonly pending = new Map<string, PendingRequest>();
   private nextId = 1;
@@ -347,6 +357,11 @@ export class DeribitProtocol implements VenueProtocol {
       io.deadLetter('invalid_field', t, raw);
       return;
     }
+    const sizeProblem = t.quote === null ? null : quoteInContracts(rec, t.quote);
+    if (sizeProblem !== null) {
+      io.deadLetter('invalid_field', sizeProblem, raw);
+      return;
+    }
     if (t.state !== '' && t.state !== rec.venueState) {
       rec.venueState = t.state;
       rec.halted = t.state !== 'open';
@@ -453,6 +468,16 @@ export class DeribitProtocol implements VenueProtocol {
     }
     for (let i = 0; i < trades.length; i++) {
       const t = trades[i]!;
+      const rec = this.lookup(t.instrumentName)!;
+      const size = contractsOf(rec, t.size);
+      if (size === null) {
+        io.deadLetter('invalid_field', `data[${i}] field "amount": ${notWholeContracts(rec, t.size)}`, raw);
+        return;
+      }
+      t.size = size;
+    }
+    for (let i = 0; i < trades.length; i++) {
+      const t = trades[i]!;
       io.emit({
         type: 'trade',
         venue: VENUE,
@@ -474,8 +499,9 @@ export class DeribitProtocol implements VenueProtocol {
 
   private onBook(data: JsonValue | undefined, channel: string, raw: string, recvTs: number, io: ProtocolIO): void {
     const u = this.bookUpdate;
-    const problem = readBook(data, channelInstrument(channel), u);
+    let problem = readBook(data, channelInstrument(channel), u);
     const rec = this.lookup(problem === null ? u.instrumentName : channelInstrument(channel));
+    if (problem === null && rec !== null) problem = levelsInContracts(rec, u.bids, 'bids') ?? levelsInContracts(rec, u.asks, 'asks');
     if (problem !== null) {
       io.deadLetter('invalid_field', problem, raw);
       // A lost change leaves the book wrong: rebuild it (only when it was being kept).
@@ -502,8 +528,8 @@ export class DeribitProtocol implements VenueProtocol {
         this.startResync(rec, `gap: prev_change_id ${u.prevChangeId} != last change_id ${rec.changeId}`, u.exchTs, recvTs, io);
         return;
       }
-      for (let i = 0; i < u.bids.length; i++) book.set('bid', u.bids[i]![0], u.bids[i]![1]);
-      for (let i = 0; i < u.asks.length; i++) book.set('ask', u.asks[i]![0], u.asks[i]![1]);
+      book.setLevels('bid', u.bids);
+      book.setLevels('ask', u.asks);
     } else {
       if (rec.synced && u.type === 'window' && compareIds(u.changeId, rec.changeId) < 0) {
         io.deadLetter('out_of_sequence', `book window change_id ${u.changeId} older than ${rec.changeId}: stale, dropped`, raw);
@@ -514,29 +540,8 @@ export class DeribitProtocol implements VenueProtocol {
       rec.resyncing = false;
     }
     rec.changeId = u.changeId;
-    this.emitBook(rec, book, u.exchTs, recvTs, io);
+    emitBookAndQuote(io, VENUE, rec.canonical, book, this.bookDepth, u.exchTs, recvTs, rec.changeId);
     this.refreshStatus(rec, u.exchTs, recvTs, io);
-  }
-
-  private emitBook(rec: Tracked, book: L2Book, exchTs: number, recvTs: number, io: ProtocolIO): void {
-    const bids: Level[] = [];
-    const asks: Level[] = [];
-    book.top('bid', this.bookDepth, bids);
-    book.top('ask', this.bookDepth, asks);
-    io.emit({ type: 'book', venue: VENUE, instrument: rec.canonical, exchTs, recvTs, bids, asks, seq: rec.changeId });
-    const bid = bids[0];
-    const ask = asks[0];
-    io.emit({
-      type: 'quote',
-      venue: VENUE,
-      instrument: rec.canonical,
-      exchTs,
-      recvTs,
-      bid: bid === undefined ? null : bid[0],
-      bidSize: bid === undefined ? null : bid[1],
-      ask: ask === undefined ? null : ask[0],
-      askSize: ask === undefined ? null : ask[1],
-    });
   }
 
   private startResync(rec: Tracked, reason: string, exchTs: number, recvTs: number, io: ProtocolIO): void {
@@ -592,14 +597,58 @@ export class DeribitProtocol implements VenueProtocol {
     let rec: Tracked;
     const ins = this.registry.byVenueSymbol(FEED, name);
     if (ins !== undefined) {
-      rec = new Tracked(name, ins.id, ins.kind);
+      rec = new Tracked(name, ins.id, ins.kind, ins.spec.contractSize);
     } else {
       const derived = deriveDeribitSymbol(name);
       if (derived === null) return null;
-      rec = new Tracked(name, derived.canonical, derived.kind);
+      rec = new Tracked(name, derived.canonical, derived.kind, AMOUNT_PER_CONTRACT_UNKNOWN);
     }
     if (this.tracked.size < MAX_TRACKED) this.tracked.set(name, rec);
     return rec;
   }
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Sizes: Deribit amounts -> contracts                                                              */
+/* ---------------------------------------------------------------------------------------------- */
+
+/**
+ * A Deribit amount in contracts of `rec`, Keel's size unit (docs/feed-semantics.md): USD over the
+ * contract size for inverse contracts (BTC-PERPETUAL: 10 USD each), the amount itself where a
+ * contract is one unit (linear USDC contracts, options). Null when the quotient is not a finite
+ * decimal (never for the power-of-ten sizes Deribit uses).
+ */
+function contractsOf(rec: Tracked, amount: string): string | null {
+  return rec.contractSize === '1' ? amount : divideDecimal(amount, rec.contractSize);
+}
+
+function notWholeContracts(rec: Tracked, amount: string): string {
+  return `${amount} over contract size ${rec.contractSize} is not a finite decimal`;
+}
+
+/** Converts a ticker's best bid/ask amounts in place; the problem, or null. */
+function quoteInContracts(rec: Tracked, quote: QuoteValues): string | null {
+  if (quote.bidSize !== null) {
+    const size = contractsOf(rec, quote.bidSize);
+    if (size === null) return `field "best_bid_amount": ${notWholeContracts(rec, quote.bidSize)}`;
+    quote.bidSize = size;
+  }
+  if (quote.askSize !== null) {
+    const size = contractsOf(rec, quote.askSize);
+    if (size === null) return `field "best_ask_amount": ${notWholeContracts(rec, quote.askSize)}`;
+    quote.askSize = size;
+  }
+  return null;
+}
+
+/** Converts a book update's level amounts in place (the update's scratch arrays); the problem, or null. */
+function levelsInContracts(rec: Tracked, levels: Level[], key: string): string | null {
+  if (rec.contractSize === '1') return null;
+  for (let i = 0; i < levels.length; i++) {
+    const [price, amount] = levels[i]!;
+    const size = contractsOf(rec, amount);
+    if (size === null) return `${key}[${i}]: amount ${notWholeContracts(rec, amount)}`;
+    levels[i] = [price, size];
+  }
+  return null;
+}

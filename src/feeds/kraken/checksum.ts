@@ -16,23 +16,12 @@
 import { crc32 } from 'node:zlib';
 import type { Level } from '../../risk/events.js';
 import type { BookSide, L2Book } from '../book.js';
+import { CRC32_START, crc32Step } from '../crc32.js';
 import { padDecimal, stripForChecksum } from '../decimal.js';
 import type { KrakenPrecision } from './symbols.js';
 
 export const CHECKSUM_LEVELS = 10;
 
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) lookup table; never written after init. */
-const CRC_TABLE: Readonly<Int32Array> = buildCrcTable();
-
-function buildCrcTable(): Int32Array {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-}
 
 /**
  * Feeds one decimal into a running CRC as Kraken formats it for the checksum: padded (or trimmed
@@ -65,10 +54,10 @@ function crcValue(crc: number, text: string, decimals: number): number {
       if (c === 48 /* 0 */) continue;
       started = true;
     }
-    crc = CRC_TABLE[(crc ^ c) & 0xff]! ^ (crc >>> 8);
+    crc = crc32Step(crc, c);
   }
   // Padding zeros after a value that is all zeros would be leading zeros too: stripped.
-  if (started) for (let i = 0; i < pad; i++) crc = CRC_TABLE[(crc ^ 48) & 0xff]! ^ (crc >>> 8);
+  if (started) for (let i = 0; i < pad; i++) crc = crc32Step(crc, 48);
   return crc;
 }
 
@@ -106,7 +95,7 @@ function appendSide(s: string, book: L2Book, side: BookSide, precision: KrakenPr
 
 /** Unsigned CRC32 of the book's top 10 levels (no string is built). */
 export function krakenChecksum(book: L2Book, precision: KrakenPrecision): number {
-  let crc = -1;
+  let crc = CRC32_START;
   crc = crcSide(crc, book, 'ask', precision);
   crc = crcSide(crc, book, 'bid', precision);
   return (crc ^ -1) >>> 0;
@@ -114,7 +103,7 @@ export function krakenChecksum(book: L2Book, precision: KrakenPrecision): number
 
 /** Checksum of explicit level lists (asks ascending, bids descending), e.g. the guide's test vector. */
 export function krakenChecksumOfLevels(asks: readonly Level[], bids: readonly Level[], precision: KrakenPrecision): number {
-  let crc = -1;
+  let crc = CRC32_START;
   for (let i = 0; i < asks.length && i < CHECKSUM_LEVELS; i++) crc = crcValue(crcValue(crc, asks[i]![0], precision.price), asks[i]![1], precision.qty);
   for (let i = 0; i < bids.length && i < CHECKSUM_LEVELS; i++) crc = crcValue(crcValue(crc, bids[i]![0], precision.price), bids[i]![1], precision.qty);
   return (crc ^ -1) >>> 0;

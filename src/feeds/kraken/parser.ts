@@ -4,7 +4,7 @@
  * dead-letter reason; nothing throws.
  *
  * Numbers: v2 sends prices and quantities as JSON numbers, read here as their exact source tokens
- * (./json.ts) and normalized with `decimalFromJsonNumberToken` (plain notation, scientific
+ * (../json-exact.ts, numbers tagged as `JsonNumber`) and normalized with `decimalFromJsonNumberToken` (plain notation, scientific
  * notation expanded exactly). Strings holding decimals are accepted too. When the pair's precision
  * is known, prices and quantities are re-padded to it (`0.566` -> `0.5660`), restoring the form
  * Kraken formats them in; a value with more decimals than the precision (trade `price` is an
@@ -16,8 +16,8 @@
 import type { DeadLetterReason } from '../types.js';
 import type { Level, QuoteEvent, TakerSide, TradeEvent } from '../../risk/events.js';
 import { decimalFromJsonNumberToken, normalizeDecimal, padDecimal } from '../decimal.js';
-import { JsonNumber, isJsonObject, readJson, type JsonObject, type JsonValue } from './json.js';
-import { parseRfc3339Ms } from './rfc3339.js';
+import { ExactJsonReader, JsonNumber, isTaggedJsonObject, type TaggedJsonObject, type TaggedJsonValue } from '../json-exact.js';
+import { parseRfc3339Ms } from '../rfc3339.js';
 import type { KrakenMarket, KrakenSymbols } from './symbols.js';
 
 export interface KrakenBookMessage {
@@ -55,11 +55,13 @@ function invalid(reason: DeadLetterReason, detail: string): Invalid {
 const HEARTBEAT: KrakenFrame = Object.freeze({ kind: 'heartbeat' });
 const PONG: KrakenFrame = Object.freeze({ kind: 'pong' });
 
+/** One reader for every frame: parsing is synchronous, so no two frames share it at once. */
+const reader = ExactJsonReader.taggedRecords();
+
 export function parseKrakenFrame(raw: string, recvTs: number, symbols: KrakenSymbols): KrakenFrame {
-  const read = readJson(raw);
-  if (!read.ok) return invalid('invalid_json', read.error);
-  const msg = read.value;
-  if (!isJsonObject(msg)) return invalid('unknown_message', 'frame is not a JSON object');
+  const msg = reader.read(raw);
+  if (msg === undefined) return invalid('invalid_json', reader.error);
+  if (!isTaggedJsonObject(msg)) return invalid('unknown_message', 'frame is not a JSON object');
   const channel = msg['channel'];
   if (typeof channel === 'string') {
     switch (channel) {
@@ -93,7 +95,7 @@ export function parseKrakenFrame(raw: string, recvTs: number, symbols: KrakenSym
     // A client request (no `success`) echoed back or replayed from a client log is not an answer.
     if (msg['success'] === undefined) return invalid('unknown_message', `${method} request frame, not a venue answer`);
     const result = msg['result'];
-    if (msg['success'] !== true || !isJsonObject(result) || typeof result['channel'] !== 'string') {
+    if (msg['success'] !== true || !isTaggedJsonObject(result) || typeof result['channel'] !== 'string') {
       return invalid('invalid_field', `${method} ack without success/result.channel`);
     }
     const symbol = result['symbol'];
@@ -105,14 +107,14 @@ export function parseKrakenFrame(raw: string, recvTs: number, symbols: KrakenSym
 /* ---------------------------------------------------------------------------------------- */
 
 /** Exact decimal of a JSON number token or decimal string; null if neither. */
-function decimalOf(v: JsonValue | undefined): string | null {
+function decimalOf(v: TaggedJsonValue | undefined): string | null {
   if (v instanceof JsonNumber) return decimalFromJsonNumberToken(v.token);
   if (typeof v === 'string') return normalizeDecimal(v);
   return null;
 }
 
 /** A non-negative decimal padded to `decimals` when that is exact, else as normalized. */
-function amount(v: JsonValue | undefined, decimals: number | undefined): string | null {
+function amount(v: TaggedJsonValue | undefined, decimals: number | undefined): string | null {
   const d = decimalOf(v);
   if (d === null || d.charCodeAt(0) === 45 /* - */) return null;
   if (decimals === undefined) return d;
@@ -120,12 +122,12 @@ function amount(v: JsonValue | undefined, decimals: number | undefined): string 
 }
 
 /** Exchange time: ms with µs fraction; 0 when absent; NaN when present but unreadable. */
-function timestampOf(v: JsonValue | undefined): number {
+function timestampOf(v: TaggedJsonValue | undefined): number {
   if (v === undefined) return 0;
   return typeof v === 'string' ? parseRfc3339Ms(v) : Number.NaN;
 }
 
-function dataArray(msg: JsonObject, channel: string): JsonValue[] | Invalid {
+function dataArray(msg: TaggedJsonObject, channel: string): TaggedJsonValue[] | Invalid {
   const type = msg['type'];
   if (type !== 'snapshot' && type !== 'update') return invalid('invalid_field', `${channel}: type must be snapshot|update`);
   const data = msg['data'];
@@ -133,14 +135,14 @@ function dataArray(msg: JsonObject, channel: string): JsonValue[] | Invalid {
   return data;
 }
 
-function marketOf(item: JsonObject, symbols: KrakenSymbols, where: string): KrakenMarket | Invalid {
+function marketOf(item: TaggedJsonObject, symbols: KrakenSymbols, where: string): KrakenMarket | Invalid {
   const symbol = item['symbol'];
   if (typeof symbol !== 'string') return invalid('invalid_field', `${where}.symbol missing`);
   const market = symbols.resolve(symbol);
   return market ?? invalid('unknown_symbol', `${where}.symbol ${JSON.stringify(symbol)} is not a Kraken pair`);
 }
 
-function parseBook(msg: JsonObject, symbols: KrakenSymbols): KrakenFrame {
+function parseBook(msg: TaggedJsonObject, symbols: KrakenSymbols): KrakenFrame {
   const data = dataArray(msg, 'book');
   if (!Array.isArray(data)) return data;
   const snapshot = msg['type'] === 'snapshot';
@@ -149,7 +151,7 @@ function parseBook(msg: JsonObject, symbols: KrakenSymbols): KrakenFrame {
   for (let i = 0; i < data.length; i++) {
     const item = data[i];
     const where = `data[${i}]`;
-    if (!isJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
+    if (!isTaggedJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
     const market = marketOf(item, symbols, where);
     if ('kind' in market) return market;
     const precision = market.precision;
@@ -166,14 +168,14 @@ function parseBook(msg: JsonObject, symbols: KrakenSymbols): KrakenFrame {
   return { kind: 'book', books };
 }
 
-function levelsOf(v: JsonValue | undefined, where: string, priceDecimals: number | undefined, qtyDecimals: number | undefined): Level[] | Invalid {
+function levelsOf(v: TaggedJsonValue | undefined, where: string, priceDecimals: number | undefined, qtyDecimals: number | undefined): Level[] | Invalid {
   // A side with no change may be sent as [] (update) and is never omitted by Kraken; accept absence too.
   if (v === undefined) return [];
   if (!Array.isArray(v)) return invalid('invalid_field', `${where} is not an array`);
   const out: Level[] = new Array<Level>(v.length);
   for (let i = 0; i < v.length; i++) {
     const level = v[i];
-    if (!isJsonObject(level)) return invalid('invalid_field', `${where}[${i}] is not an object`);
+    if (!isTaggedJsonObject(level)) return invalid('invalid_field', `${where}[${i}] is not an object`);
     const price = amount(level['price'], priceDecimals);
     if (price === null) return invalid('invalid_field', `${where}[${i}].price: not a non-negative decimal`);
     const qty = amount(level['qty'], qtyDecimals);
@@ -184,7 +186,7 @@ function levelsOf(v: JsonValue | undefined, where: string, priceDecimals: number
 }
 
 /** Unsigned 32-bit checksum from a JSON number token or digit string; -1 if not one. */
-function checksumOf(v: JsonValue | undefined): number {
+function checksumOf(v: TaggedJsonValue | undefined): number {
   const text = v instanceof JsonNumber ? v.token : typeof v === 'string' ? v : '';
   if (text.length === 0 || text.length > 10) return -1;
   for (let i = 0; i < text.length; i++) {
@@ -196,7 +198,7 @@ function checksumOf(v: JsonValue | undefined): number {
 }
 
 /** Trade id: a non-negative integer token (or digit string) kept as text, 64-bit safe. */
-function tradeIdOf(v: JsonValue | undefined): string | null {
+function tradeIdOf(v: TaggedJsonValue | undefined): string | null {
   const text = v instanceof JsonNumber ? v.token : typeof v === 'string' ? v : '';
   if (text.length === 0 || text.length > 20) return null;
   for (let i = 0; i < text.length; i++) {
@@ -206,18 +208,18 @@ function tradeIdOf(v: JsonValue | undefined): string | null {
   return text;
 }
 
-function sideOf(v: JsonValue | undefined): TakerSide | null {
+function sideOf(v: TaggedJsonValue | undefined): TakerSide | null {
   return v === 'buy' || v === 'sell' ? v : null;
 }
 
-function parseTrades(msg: JsonObject, recvTs: number, symbols: KrakenSymbols): KrakenFrame {
+function parseTrades(msg: TaggedJsonObject, recvTs: number, symbols: KrakenSymbols): KrakenFrame {
   const data = dataArray(msg, 'trade');
   if (!Array.isArray(data)) return data;
   const events: TradeEvent[] = new Array<TradeEvent>(data.length);
   for (let i = 0; i < data.length; i++) {
     const item = data[i];
     const where = `data[${i}]`;
-    if (!isJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
+    if (!isTaggedJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
     const market = marketOf(item, symbols, where);
     if ('kind' in market) return market;
     const side = sideOf(item['side']);
@@ -239,14 +241,14 @@ function parseTrades(msg: JsonObject, recvTs: number, symbols: KrakenSymbols): K
  * Ticker -> quote (best bid/ask with sizes). A side whose price and qty are both 0 is an empty
  * book side (null), as Kraken reports a pair with no resting orders on that side.
  */
-function parseTickers(msg: JsonObject, recvTs: number, symbols: KrakenSymbols): KrakenFrame {
+function parseTickers(msg: TaggedJsonObject, recvTs: number, symbols: KrakenSymbols): KrakenFrame {
   const data = dataArray(msg, 'ticker');
   if (!Array.isArray(data)) return data;
   const events: QuoteEvent[] = new Array<QuoteEvent>(data.length);
   for (let i = 0; i < data.length; i++) {
     const item = data[i];
     const where = `data[${i}]`;
-    if (!isJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
+    if (!isTaggedJsonObject(item)) return invalid('invalid_field', `${where} is not an object`);
     const market = marketOf(item, symbols, where);
     if ('kind' in market) return market;
     const pd = market.precision?.price;
@@ -284,9 +286,9 @@ function isZero(d: string): boolean {
   return true;
 }
 
-function parseStatus(msg: JsonObject): KrakenFrame {
+function parseStatus(msg: TaggedJsonObject): KrakenFrame {
   const data = msg['data'];
   const first = Array.isArray(data) ? data[0] : undefined;
-  if (!isJsonObject(first) || typeof first['system'] !== 'string') return invalid('invalid_field', 'status: data[0].system missing');
+  if (!isTaggedJsonObject(first) || typeof first['system'] !== 'string') return invalid('invalid_field', 'status: data[0].system missing');
   return { kind: 'system', system: first['system'] };
 }

@@ -28,9 +28,9 @@ import { L2Book } from '../book.js';
 import type { SimClient, SimMarketView, SimTick, SimVenue, SimVenueFactory } from '../sim/types.js';
 import { krakenChecksumOfLevels } from './checksum.js';
 import { KRAKEN_BOOK_DEPTHS } from './protocol.js';
-import { formatRfc3339Micros } from './rfc3339.js';
+import { formatRfc3339Micros } from '../rfc3339.js';
 import { precisionOfInstrument, type KrakenPrecision } from './symbols.js';
-import { TradeStats } from './trade-stats.js';
+import { TradeStats } from '../trade-stats.js';
 
 /** Kraken keeps the last 50 trades for a trade snapshot. */
 const TRADE_SNAPSHOT_SIZE = 50;

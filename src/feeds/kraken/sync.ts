@@ -25,7 +25,7 @@
 import type { MarketEvent } from '../../risk/events.js';
 import { L2Book } from '../book.js';
 import { padDecimal } from '../decimal.js';
-import { bookEventOf, quoteEventOf } from './book-events.js';
+import { emitBookAndQuote } from '../book-events.js';
 import { discoverPrecision, krakenChecksum } from './checksum.js';
 import type { KrakenBookMessage } from './parser.js';
 import type { KrakenMarket, KrakenPrecision } from './symbols.js';
@@ -107,8 +107,7 @@ export class KrakenBookSync {
     const { book, market } = entry;
     const depth = this.options.subscribedDepth;
     book.loadSnapshot(msg.bids, msg.asks);
-    book.truncate('bid', depth);
-    book.truncate('ask', depth);
+    book.truncateBoth(depth);
     let precision = market.precision;
     if (precision === undefined) {
       precision = discoverPrecision(book, msg.checksum);
@@ -116,8 +115,7 @@ export class KrakenBookSync {
         market.precision = precision;
         // Re-pad what was parsed before the precision was known, so book events carry one form.
         book.loadSnapshot(padLevels(msg.bids, precision), padLevels(msg.asks, precision));
-        book.truncate('bid', depth);
-        book.truncate('ask', depth);
+        book.truncateBoth(depth);
       }
     }
     if (precision === undefined || krakenChecksum(book, precision) !== msg.checksum) {
@@ -141,13 +139,9 @@ export class KrakenBookSync {
       return;
     }
     const { book } = entry;
-    const bids = msg.bids;
-    const asks = msg.asks;
-    for (let i = 0; i < bids.length; i++) book.set('bid', bids[i]![0], bids[i]![1]);
-    for (let i = 0; i < asks.length; i++) book.set('ask', asks[i]![0], asks[i]![1]);
-    const depth = this.options.subscribedDepth;
-    book.truncate('bid', depth);
-    book.truncate('ask', depth);
+    book.setLevels('bid', msg.bids);
+    book.setLevels('ask', msg.asks);
+    book.truncateBoth(this.options.subscribedDepth);
     // in_sync implies the precision is known (a snapshot verified with it).
     const precision = entry.market.precision!;
     if (krakenChecksum(book, precision) !== msg.checksum) {
@@ -168,9 +162,7 @@ export class KrakenBookSync {
   }
 
   private emitTop(entry: SymbolBook, exchTs: number, recvTs: number, io: KrakenSyncIO): void {
-    const id = entry.market.id;
-    io.emit(bookEventOf('kraken', id, entry.book, this.options.bookDepth, exchTs, recvTs, undefined));
-    io.emit(quoteEventOf('kraken', id, entry.book, exchTs, recvTs));
+    emitBookAndQuote(io, 'kraken', entry.market.id, entry.book, this.options.bookDepth, exchTs, recvTs, undefined);
   }
 }
 

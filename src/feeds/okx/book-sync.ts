@@ -1,5 +1,7 @@
 /**
- * OKX incremental order books (`books`, `books-l2-tbt`, `books50-l2-tbt`), one per instrument.
+ * OKX incremental order books (`books`, `books-l2-tbt`, `books50-l2-tbt`), one per instrument: the
+ * OKX sequence rule for the shared per-instrument sync (../sequenced-book-sync.ts, which owns the
+ * resync state machine and the `book`/`quote`/`status` events).
  * Rules (OKX order-book channel docs; fixtures/INDEX.md §3; docs/feeds/okx.md):
  *   - `snapshot` replaces the book and starts the chain at its seqId (prevSeqId is -1).
  *   - `update` applies when prevSeqId == the last seqId. That includes the two documented oddities:
@@ -17,166 +19,38 @@
  * While in sync every applied message emits `book` (top `bookDepth` levels, full replacement) and
  * `quote`.
  */
-import type { Level, MarketEvent } from '../../risk/events.js';
-import type { Emit } from '../types.js';
-
-/** Where the sync's events go (a ProtocolIO satisfies it). */
-export interface EventSink {
-  emit: Emit;
-}
-import { L2Book } from '../book.js';
+import { type BookSyncOutcome, type SequenceRule, SequencedBookSync } from '../sequenced-book-sync.js';
 import { okxBookChecksum } from './checksum.js';
-import type { OkxBookUpdate } from './parser.js';
-import { OKX_INCREMENTAL_BOOK_DEPTH } from './parser.js';
+import { OKX_INCREMENTAL_BOOK_DEPTH, type OkxBookUpdate } from './parser.js';
 
-/** What applying one message did. */
-export type OkxSyncOutcome =
-  | 'snapshot' // book (re)loaded and in sync
-  | 'applied' // update applied (includes heartbeats and sequence resets)
-  | 'ignored' // update while waiting for a snapshot
-  | 'stale' // older duplicate: dropped
-  | 'gap' // prevSeqId does not chain: resyncing
-  | 'checksum'; // checksum mismatch: resyncing
+export type OkxSyncOutcome = BookSyncOutcome;
 
-class InstrumentBook {
-  readonly book = new L2Book();
-  synced = false;
-  /** seqId of the last message applied; undefined on legacy frames without seqId. */
-  lastSeqId: number | undefined = undefined;
+/** Depth OKX maintains on a channel missing from the table (the `books` depth). */
+const DEFAULT_MAINTAINED_DEPTH = 400;
 
-  constructor(
-    readonly instId: string,
-    readonly instrument: string,
-    readonly channel: string,
-  ) {}
-}
+const OKX_SEQUENCE_RULE: SequenceRule<OkxBookUpdate> = {
+  venue: 'okx',
+  key: (update) => update.instId,
+  resetReason: (update) => (update.snapshot ? 'snapshot' : undefined),
+  maintainedDepth: (update) => OKX_INCREMENTAL_BOOK_DEPTH[update.channel] ?? DEFAULT_MAINTAINED_DEPTH,
+  position: (update) => update.seqId,
+  continuity(update, last) {
+    // Legacy frames without seqId/prevSeqId cannot be chained: only the checksum guards them.
+    if (update.seqId === undefined || update.prevSeqId === undefined || last === undefined || update.prevSeqId === last) return null;
+    if (update.seqId <= last && update.prevSeqId < update.seqId) {
+      return { outcome: 'stale', detail: `stale update prevSeqId ${update.prevSeqId} seqId ${update.seqId}, book at ${last}` };
+    }
+    return { outcome: 'gap', detail: `gap: prevSeqId ${update.prevSeqId} != last seqId ${last}` };
+  },
+  checksumMismatch(book, update, reset) {
+    if (update.checksum === 0 || okxBookChecksum(book) === update.checksum) return null;
+    return reset ? `checksum mismatch on snapshot seqId ${update.seqId ?? '-'}` : `checksum mismatch at seqId ${update.seqId ?? '-'}`;
+  },
+  seq: (update) => (update.seqId === undefined ? undefined : String(update.seqId)),
+};
 
-export class OkxBookSync {
-  private readonly books = new Map<string, InstrumentBook>();
-  private readonly bookDepth: number;
-  /** Why the last `stale`/`gap`/`checksum` outcome happened (dead-letter / status detail). */
-  lastDetail = '';
-
+export class OkxBookSync extends SequencedBookSync<OkxBookUpdate> {
   constructor(bookDepth: number) {
-    this.bookDepth = Math.max(1, bookDepth);
+    super(OKX_SEQUENCE_RULE, bookDepth);
   }
-
-  /** Forget everything (the connection closed). */
-  reset(): void {
-    this.books.clear();
-  }
-
-  isSynced(instId: string): boolean {
-    return this.books.get(instId)?.synced ?? false;
-  }
-
-  /** The local book of an instId (tests, diagnostics). */
-  bookOf(instId: string): L2Book | undefined {
-    return this.books.get(instId)?.book;
-  }
-
-  apply(update: OkxBookUpdate, sink: EventSink): OkxSyncOutcome {
-    let state = this.books.get(update.instId);
-    if (state === undefined) {
-      state = new InstrumentBook(update.instId, update.instrument, update.channel);
-      this.books.set(update.instId, state);
-    }
-    const maxDepth = OKX_INCREMENTAL_BOOK_DEPTH[update.channel] ?? 400;
-    if (update.snapshot) {
-      state.book.loadSnapshot(update.bids, update.asks);
-      trim(state.book, maxDepth);
-      if (update.checksum !== 0 && okxBookChecksum(state.book) !== update.checksum) {
-        return this.desync(state, update, 'checksum', `checksum mismatch on snapshot seqId ${update.seqId ?? '-'}`, sink);
-      }
-      state.lastSeqId = update.seqId;
-      if (!state.synced) {
-        state.synced = true;
-        sink.emit(status(update, 'ok', 'snapshot'));
-      }
-      this.publish(state, update, sink);
-      return 'snapshot';
-    }
-    if (!state.synced) return 'ignored';
-    const last = state.lastSeqId;
-    if (update.seqId !== undefined && update.prevSeqId !== undefined && last !== undefined && update.prevSeqId !== last) {
-      if (update.seqId <= last && update.prevSeqId < update.seqId) {
-        this.lastDetail = `stale update prevSeqId ${update.prevSeqId} seqId ${update.seqId}, book at ${last}`;
-        return 'stale';
-      }
-      return this.desync(state, update, 'gap', `gap: prevSeqId ${update.prevSeqId} != last seqId ${last}`, sink);
-    }
-    applySide(state.book, 'bid', update.bids);
-    applySide(state.book, 'ask', update.asks);
-    trim(state.book, maxDepth);
-    if (update.checksum !== 0 && okxBookChecksum(state.book) !== update.checksum) {
-      return this.desync(state, update, 'checksum', `checksum mismatch at seqId ${update.seqId ?? '-'}`, sink);
-    }
-    state.lastSeqId = update.seqId;
-    this.publish(state, update, sink);
-    return 'applied';
-  }
-
-  private desync(state: InstrumentBook, update: OkxBookUpdate, outcome: 'gap' | 'checksum', detail: string, sink: EventSink): OkxSyncOutcome {
-    this.lastDetail = detail;
-    state.synced = false;
-    state.lastSeqId = undefined;
-    state.book.clear();
-    sink.emit(status(update, 'resyncing', detail));
-    return outcome;
-  }
-
-  private publish(state: InstrumentBook, update: OkxBookUpdate, sink: EventSink): void {
-    const bids: Level[] = [];
-    const asks: Level[] = [];
-    state.book.top('bid', this.bookDepth, bids);
-    state.book.top('ask', this.bookDepth, asks);
-    sink.emit({
-      type: 'book',
-      venue: 'okx',
-      instrument: state.instrument,
-      exchTs: update.exchTs,
-      recvTs: update.recvTs,
-      bids,
-      asks,
-      seq: update.seqId === undefined ? undefined : String(update.seqId),
-    });
-    const bid = bids[0];
-    const ask = asks[0];
-    sink.emit({
-      type: 'quote',
-      venue: 'okx',
-      instrument: state.instrument,
-      exchTs: update.exchTs,
-      recvTs: update.recvTs,
-      bid: bid === undefined ? null : bid[0],
-      bidSize: bid === undefined ? null : bid[1],
-      ask: ask === undefined ? null : ask[0],
-      askSize: ask === undefined ? null : ask[1],
-    });
-  }
-}
-
-function applySide(book: L2Book, side: 'bid' | 'ask', levels: readonly Level[]): void {
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i]!;
-    book.set(side, level[0], level[1]);
-  }
-}
-
-/** OKX maintains a fixed depth and sends no delete for a level pushed out of it. */
-function trim(book: L2Book, depth: number): void {
-  book.truncate('bid', depth);
-  book.truncate('ask', depth);
-}
-
-function status(update: OkxBookUpdate, value: 'ok' | 'resyncing', reason: string): MarketEvent {
-  return {
-    type: 'status',
-    venue: 'okx',
-    instrument: update.instrument,
-    exchTs: update.exchTs,
-    recvTs: update.recvTs,
-    status: value,
-    reason,
-  };
 }

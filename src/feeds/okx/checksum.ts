@@ -8,26 +8,14 @@
  *   text and read it as a signed 32-bit integer.
  */
 import type { L2Book } from '../book.js';
+import { CRC32_START, crc32Step } from '../crc32.js';
 
 export const OKX_CHECKSUM_DEPTH = 25;
 
-/** CRC32 lookup table (IEEE 802.3 polynomial, reflected), built once and never written again. */
-const CRC_TABLE: Int32Array = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
 /** CRC32 of a string's UTF-16 code units taken as bytes (exact for ASCII), as a signed int32. */
 export function crc32Signed(text: string): number {
-  let crc = -1;
-  for (let i = 0; i < text.length; i++) {
-    crc = (CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
-  }
+  let crc = CRC32_START;
+  for (let i = 0; i < text.length; i++) crc = crc32Step(crc, text.charCodeAt(i));
   return ~crc | 0;
 }
 

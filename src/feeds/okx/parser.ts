@@ -10,25 +10,21 @@
  * the book sync; the snapshot-only channels (`books5`, `bbo-tbt`) and everything else come out as
  * finished MarketEvents. A frame is taken whole or refused whole: one bad element refuses it.
  */
-import type { BookEvent, Level, MarketEvent, MarkEvent, QuoteEvent, TradeEvent } from '../../risk/events.js';
+import type { BookEvent, MarketEvent, MarkEvent, QuoteEvent, TradeEvent } from '../../risk/events.js';
 import type { InstrumentRegistry } from '../../portfolio/instruments.js';
 import type { DeadLetterReason } from '../types.js';
-import { jsonNumbersAsStrings } from '../decimal.js';
-import { FieldReader, isObject, type JsonObject } from './fields.js';
+import { quoteOfLevels } from '../book-events.js';
+import { FieldReader, type FrameRefusal, JsonFrameReader, isObject, type JsonObject } from '../field-reader.js';
+import type { SequencedBookUpdate } from '../sequenced-book-sync.js';
 import { OkxSymbols } from './symbols.js';
 
-/** One incremental-book message (snapshot or update) for one instrument. */
-export interface OkxBookUpdate {
+/**
+ * One incremental-book message (snapshot or update) for one instrument. Its levels are exactly as
+ * received (plain decimals, trailing zeros kept: the checksum needs them).
+ */
+export interface OkxBookUpdate extends SequencedBookUpdate {
   readonly channel: string;
   readonly instId: string;
-  /** Canonical id. */
-  readonly instrument: string;
-  readonly snapshot: boolean;
-  /** Levels exactly as received (plain decimals, trailing zeros kept: the checksum needs them). */
-  readonly bids: readonly Level[];
-  readonly asks: readonly Level[];
-  readonly exchTs: number;
-  readonly recvTs: number;
   /** Absent on pre-2023 frames. */
   readonly seqId: number | undefined;
   readonly prevSeqId: number | undefined;
@@ -66,6 +62,10 @@ function dead(reason: DeadLetterReason, detail: string): OkxFrame {
   return { kind: 'dead', reason, detail };
 }
 
+function refused(refusal: FrameRefusal): OkxFrame {
+  return dead(refusal.reason, refusal.detail);
+}
+
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
@@ -76,6 +76,7 @@ export class OkxParser {
   private readonly symbols: OkxSymbols;
   private readonly bookDepth: number;
   private readonly fields = new FieldReader();
+  private readonly frames = new JsonFrameReader();
   /** Funding interval per instId (nextFundingTime - fundingTime), from the last funding-rate push. */
   private readonly fundingIntervals = new Map<string, number>();
 
@@ -96,23 +97,13 @@ export class OkxParser {
     // The keepalive answer is the bare text `pong`, not JSON.
     if (raw === 'pong') return PONG;
     if (raw === 'ping') return PING;
-    let message: unknown;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return dead('invalid_json', raw.length === 0 ? 'empty frame' : 'not JSON');
-    }
-    if (!isObject(message)) return dead('unknown_message', 'not a JSON object');
+    const message = this.frames.object(raw);
+    if (message === undefined) return refused(this.frames.refusal);
     const frame = this.read(message, recvTs);
     if (!this.fields.inexact) return frame;
     // A decimal came as a JSON number: read the frame again from its exact number tokens.
-    let exact: unknown;
-    try {
-      exact = JSON.parse(jsonNumbersAsStrings(raw));
-    } catch {
-      return dead('invalid_json', 'number tokens not re-readable');
-    }
-    return isObject(exact) ? this.read(exact, recvTs) : dead('unknown_message', 'not a JSON object');
+    const exact = this.frames.exactObject(raw);
+    return exact === undefined ? refused(this.frames.refusal) : this.read(exact, recvTs);
   }
 
   private read(message: JsonObject, recvTs: number): OkxFrame {
@@ -297,7 +288,7 @@ export class OkxParser {
       asks,
       seq: seqId === undefined ? undefined : String(seqId),
     };
-    out.push(book, quoteOf(instrument, exchTs, recvTs, bids[0], asks[0]));
+    out.push(book, quoteOfLevels('okx', instrument, exchTs, recvTs, bids[0], asks[0]));
   }
 
   /** `bbo-tbt`: one level per side, tick by tick. */
@@ -305,20 +296,6 @@ export class OkxParser {
     const f = this.fields;
     const bids = f.levels(item, 'bids');
     const asks = f.levels(item, 'asks');
-    return quoteOf(instrument, f.ms(item, 'ts'), recvTs, bids[0], asks[0]);
+    return quoteOfLevels('okx', instrument, f.ms(item, 'ts'), recvTs, bids[0], asks[0]);
   }
-}
-
-export function quoteOf(instrument: string, exchTs: number, recvTs: number, bid: Level | undefined, ask: Level | undefined): QuoteEvent {
-  return {
-    type: 'quote',
-    venue: 'okx',
-    instrument,
-    exchTs,
-    recvTs,
-    bid: bid === undefined ? null : bid[0],
-    bidSize: bid === undefined ? null : bid[1],
-    ask: ask === undefined ? null : ask[0],
-    askSize: ask === undefined ? null : ask[1],
-  };
 }

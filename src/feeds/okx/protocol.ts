@@ -7,8 +7,9 @@
 import type { Instrument } from '../../portfolio/instruments.js';
 import type { ProtocolIO, VenueProtocol, VenueProtocolOptions } from '../types.js';
 import { OkxBookSync } from './book-sync.js';
-import { OkxParser } from './parser.js';
-import { ResyncBudget } from './resync-budget.js';
+import type { BookRebuilder } from '../sequenced-book-sync.js';
+import { type OkxBookUpdate, OkxParser } from './parser.js';
+import { ResyncBudget } from '../resync-budget.js';
 
 export const OKX_PUBLIC_PATH = '/ws/v5/public';
 /** OKX cuts a connection silent for 30 s; the keepalive goes well inside that. */
@@ -49,7 +50,7 @@ function subscriptionFrame(op: 'subscribe' | 'unsubscribe', args: readonly Subsc
   return JSON.stringify({ op, args });
 }
 
-export class OkxProtocol implements VenueProtocol {
+export class OkxProtocol implements VenueProtocol, BookRebuilder<OkxBookUpdate> {
   readonly feed = 'okx' as const;
   readonly venue = 'okx' as const;
   readonly keepalive = { intervalMs: OKX_KEEPALIVE_MS, message: (): string => 'ping' };
@@ -84,12 +85,7 @@ export class OkxProtocol implements VenueProtocol {
         const events = frame.events;
         for (let i = 0; i < events.length; i++) io.emit(events[i]!);
         const books = frame.books;
-        for (let i = 0; i < books.length; i++) {
-          const update = books[i]!;
-          const outcome = this.books.apply(update, io);
-          if (outcome === 'stale') io.deadLetter('out_of_sequence', this.books.lastDetail, raw);
-          else if (outcome === 'gap' || outcome === 'checksum') this.resync(update.channel, update.instId, recvTs, io);
-        }
+        for (let i = 0; i < books.length; i++) this.books.handle(books[i]!, raw, io, this);
         return;
       }
       case 'control':
@@ -114,13 +110,10 @@ export class OkxProtocol implements VenueProtocol {
   }
 
   /** A fresh subscription starts with a snapshot: the only way OKX rebuilds one book. */
-  private resync(channel: string, instId: string, recvTs: number, io: ProtocolIO): void {
-    if (!this.resyncs.take(instId, recvTs)) {
-      io.reconnect(`okx: resync budget spent (${instId}: ${this.books.lastDetail})`);
-      return;
-    }
+  rebuildBook(update: OkxBookUpdate, io: ProtocolIO): void {
+    const { channel, instId } = update;
     const args = [{ channel, instId }];
-    io.send(subscriptionFrame('unsubscribe', args));
-    io.send(subscriptionFrame('subscribe', args));
+    const frames = [subscriptionFrame('unsubscribe', args), subscriptionFrame('subscribe', args)];
+    this.resyncs.resubscribe(instId, update.recvTs, frames, `okx: resync budget spent (${instId}: ${this.books.lastDetail})`, io);
   }
 }

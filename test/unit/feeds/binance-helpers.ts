@@ -1,49 +1,26 @@
-/** Shared by the binance*.test.ts files: a test universe, a recording ProtocolIO, fixture access. */
-import { readFileSync } from 'node:fs';
-import { simSectionSchema } from '../../../src/config/feeds.js';
+/** Shared by the binance*.test.ts files: a test universe and protocol factories (recorder, fixtures and markets: ./harness). */
 import { BinanceProtocol, type BinanceRoute } from '../../../src/feeds/binance/protocol.js';
-import { DEFAULT_CALIBRATION } from '../../../src/feeds/sim/calibration.js';
-import { SimMarket } from '../../../src/feeds/sim/market.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
+import type { SimMarket } from '../../../src/feeds/sim/market.js';
 import { InstrumentRegistry, type Instrument, type InstrumentSpec } from '../../../src/portfolio/instruments.js';
-import type { MarketEvent } from '../../../src/risk/events.js';
+import { FIXTURES_DIR, fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { spotSpec } from './harness/registry.js';
+import { seededMarket } from './harness/sim.js';
 
-export const FIXTURES = '/work/shared/fixtures';
+export { Recorder, type Letter } from './harness/recorder.js';
+
+export const FIXTURES = FIXTURES_DIR;
 
 export function fixture(feed: 'binance-spot' | 'binance-usdm', name: string): string {
-  return readFileSync(`${FIXTURES}/${feed}/${name}`, 'utf8');
+  return sharedFixture(feed, name);
 }
 
 function spot(symbol: string, base: string, quote: string, tick = '0.00000001', lot = '0.00000001'): InstrumentSpec {
-  return {
-    venue: 'binance',
-    venueSymbol: symbol,
-    kind: 'spot',
-    settlementType: 'linear',
-    base,
-    quote,
-    settle: quote,
-    underlying: base,
-    contractSize: '1',
-    tickSize: tick,
-    lotSize: lot,
-  };
+  return spotSpec('binance', symbol, base, quote, tick, lot);
 }
 
 function perp(symbol: string, base: string, quote: string, tick = '0.00001', lot = '1'): InstrumentSpec {
-  return {
-    venue: 'binance',
-    venueSymbol: symbol,
-    kind: 'perpetual',
-    settlementType: 'linear',
-    base,
-    quote,
-    settle: quote,
-    underlying: base,
-    contractSize: '1',
-    tickSize: tick,
-    lotSize: lot,
-  };
+  return { ...spotSpec('binance', symbol, base, quote, tick, lot), kind: 'perpetual' };
 }
 
 /** The fixtures' depth symbols plus a few majors (the simulator calibrates BTC..DOGE). */
@@ -55,74 +32,13 @@ export const registry = InstrumentRegistry.of([
   perp('BTCUSDT', 'BTC', 'USDT', '0.1', '0.001'),
   perp('ETHUSDT', 'ETH', 'USDT', '0.01', '0.001'),
   perp('AKROUSDT', 'AKRO', 'USDT'),
-  {
-    venue: 'binance',
-    venueSymbol: 'BTCUSDT_261225',
-    kind: 'future',
-    settlementType: 'linear',
-    base: 'BTC',
-    quote: 'USDT',
-    settle: 'USDT',
-    underlying: 'BTC',
-    contractSize: '1',
-    tickSize: '0.1',
-    lotSize: '0.001',
-    expiry: '2026-12-25T08:00:00Z',
-  },
+  { ...spotSpec('binance', 'BTCUSDT_261225', 'BTC', 'USDT', '0.1', '0.001'), kind: 'future', expiry: '2026-12-25T08:00:00Z' },
 ]);
 
 export function instrument(feed: 'binance-spot' | 'binance-usdm', symbol: string): Instrument {
   const found = registry.byVenueSymbol(feed, symbol);
   if (found === undefined) throw new Error(`test registry has no ${feed} ${symbol}`);
   return found;
-}
-
-export interface Letter {
-  reason: DeadLetterReason;
-  detail: string;
-  raw: string;
-}
-
-/** A ProtocolIO that records everything the protocol does. */
-export class Recorder implements ProtocolIO {
-  events: MarketEvent[] = [];
-  letters: Letter[] = [];
-  snapshots: string[] = [];
-  reconnects: string[] = [];
-  sent: string[] = [];
-
-  readonly emit = (event: MarketEvent): void => {
-    this.events.push(event);
-  };
-  readonly send = (text: string): void => {
-    this.sent.push(text);
-  };
-  readonly deadLetter = (reason: DeadLetterReason, detail: string, raw: string): void => {
-    this.letters.push({ reason, detail, raw });
-  };
-  readonly requestSnapshot = (ins: Instrument): void => {
-    this.snapshots.push(ins.id);
-  };
-  readonly reconnect = (reason: string): void => {
-    this.reconnects.push(reason);
-  };
-
-  clear(): void {
-    this.events = [];
-    this.letters = [];
-    this.snapshots = [];
-    this.reconnects = [];
-    this.sent = [];
-  }
-
-  /** Everything observable, for comparing two protocols' outputs. */
-  transcript(): unknown {
-    return { events: this.events, letters: this.letters, snapshots: this.snapshots, reconnects: this.reconnects };
-  }
-
-  ofType<T extends MarketEvent['type']>(type: T): Extract<MarketEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<MarketEvent, { type: T }> => e.type === type);
-  }
 }
 
 export function protocol(route: BinanceRoute, fastPath = true, bookDepth = 5): BinanceProtocol {
@@ -141,15 +57,5 @@ export const SIMULATED: readonly Instrument[] = registry.all.filter((i) => i.spe
 
 /** A seeded simulator market with the config defaults (12 levels per side). */
 export function simMarket(messagesPerSecond: number, seed: number, instruments: readonly Instrument[] = SIMULATED): SimMarket {
-  const cfg = simSectionSchema.parse({});
-  const made = SimMarket.create({
-    instruments,
-    seed,
-    startMs: 1_780_000_000_000,
-    model: { calibration: DEFAULT_CALIBRATION, jumps: cfg.model.jumps, basis: cfg.model.basis, futuresCarryAnnual: cfg.model.futuresCarryAnnual, iv: cfg.model.iv },
-    flow: { messagesPerSecond, mix: cfg.flow.mix, maxBurstMs: cfg.flow.maxBurstMs },
-    book: { ...cfg.book, levels: 12 },
-  });
-  if (!made.ok) throw new Error(made.errors.join('; '));
-  return made.market;
+  return seededMarket(instruments, { seed, startMs: 1_780_000_000_000, messagesPerSecond, bookLevels: 12 });
 }

@@ -7,38 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { BinanceSimVenue } from '../../../src/feeds/binance/sim.js';
 import type { BinanceProtocol, BinanceRoute } from '../../../src/feeds/binance/protocol.js';
 import type { SimMarket } from '../../../src/feeds/sim/market.js';
-import type { SimClient, SimTick } from '../../../src/feeds/sim/types.js';
+import type { SimTick } from '../../../src/feeds/sim/types.js';
 import { fx } from '../../../src/portfolio/fixed.js';
 import type { Instrument } from '../../../src/portfolio/instruments.js';
 import type { Level } from '../../../src/risk/events.js';
 import { fixture, protocol, Recorder, registry, simMarket } from './binance-helpers.js';
+import { FakeClient } from './harness/sim.js';
 
 function market(mps = 4_000, seed = 3): SimMarket {
   return simMarket(mps, seed);
 }
 
 let nextClientId = 1;
-
-class FakeClient implements SimClient {
-  readonly id = nextClientId++;
-  readonly url: URL;
-  frames: string[] = [];
-  closed: { code: number | undefined; reason: string | undefined } | undefined;
-  constructor(path: string) {
-    this.url = new URL(path, 'ws://127.0.0.1:1');
-  }
-  send(text: string): void {
-    this.frames.push(text);
-  }
-  close(code?: number, reason?: string): void {
-    this.closed = { code, reason };
-  }
-  take(): string[] {
-    const out = this.frames;
-    this.frames = [];
-    return out;
-  }
-}
+/** A fresh client connection (ids never repeat within the file) on `path`. */
+const newClient = (path: string): FakeClient => new FakeClient(nextClientId++, path);
 
 /** A client connection with its protocol, delivering REST snapshots between frames (as the session does). */
 class Connection {
@@ -53,7 +35,7 @@ class Connection {
     path: string,
   ) {
     this.p = protocol(route, true, 12);
-    this.client = new FakeClient(path);
+    this.client = newClient(path);
     venue.onConnect(this.client);
     const requestSnapshot = this.rec.requestSnapshot;
     (this.rec as { requestSnapshot: (i: Instrument) => void }).requestSnapshot = (ins: Instrument) => {
@@ -242,11 +224,11 @@ describe('binance sim round trip: USD-M', () => {
   it('depth ids: U is not previous u + 1, pu is; a stream on the wrong route is acknowledged and never delivered', () => {
     const m = market(5_000, 8);
     const venue = new BinanceSimVenue('binance-usdm', m);
-    const wrong = new FakeClient('/market/stream');
+    const wrong = newClient('/market/stream');
     venue.onConnect(wrong);
     venue.onClientMessage(wrong, '{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":7}');
     expect(wrong.take()).toEqual(['{"result":null,"id":7}']);
-    const right = new FakeClient('/public/ws/btcusdt@depth@100ms');
+    const right = newClient('/public/ws/btcusdt@depth@100ms');
     venue.onConnect(right);
     for (let s = 0; s < 100; s++) m.step(20, (tick) => venue.onTick(tick));
     expect(wrong.take()).toEqual([]);
@@ -287,7 +269,7 @@ describe('binance sim requests and faults', () => {
   it('answers the documented requests exactly (fixtures subscribe/unsubscribe/list)', () => {
     const m = market(10);
     const venue = new BinanceSimVenue('binance-spot', m);
-    const client = new FakeClient('/ws');
+    const client = newClient('/ws');
     venue.onConnect(client);
     const reply = (request: string): unknown[] => {
       m.step(1_000, () => undefined); // stay under 5 requests per second
@@ -306,7 +288,7 @@ describe('binance sim requests and faults', () => {
 
   it('venue answers parse as control frames or venue errors', () => {
     const venue = new BinanceSimVenue('binance-spot', market());
-    const client = new FakeClient('/stream');
+    const client = newClient('/stream');
     venue.onConnect(client);
     venue.onClientMessage(client, '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}');
     venue.onClientMessage(client, '{"method":"SUBSCRIBE","params":["BTCUSDT@trade"],"id":2}');
@@ -320,7 +302,7 @@ describe('binance sim requests and faults', () => {
 
   it('more requests per second than the venue allows close the connection', () => {
     const venue = new BinanceSimVenue('binance-spot', market());
-    const client = new FakeClient('/ws');
+    const client = newClient('/ws');
     venue.onConnect(client);
     for (let k = 0; k < 6; k++) venue.onClientMessage(client, `{"method":"LIST_SUBSCRIPTIONS","id":${k}}`);
     expect(client.closed).toEqual({ code: 1008, reason: 'too many requests' });
@@ -339,7 +321,7 @@ describe('binance sim requests and faults', () => {
 
   it('announceShutdown sends serverShutdown (enveloped on /stream), which makes the protocol reconnect', () => {
     const venue = new BinanceSimVenue('binance-spot', market());
-    const client = new FakeClient('/stream');
+    const client = newClient('/stream');
     venue.onConnect(client);
     venue.announceShutdown(client);
     const frames = client.take();
@@ -353,7 +335,7 @@ describe('binance sim requests and faults', () => {
   it('a connection is cut after 24 h of market time, with the shutdown notice first', () => {
     const m = market(10);
     const venue = new BinanceSimVenue('binance-spot', m);
-    const client = new FakeClient('/ws');
+    const client = newClient('/ws');
     venue.onConnect(client);
     venue.heartbeat(client);
     expect(client.closed).toBeUndefined();

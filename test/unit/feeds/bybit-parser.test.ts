@@ -3,47 +3,18 @@
  * to (asserted values), the category-specific control frames, ticker snapshot/delta merging,
  * number variants and symbol derivation.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { BybitParser, type BybitFrame } from '../../../src/feeds/bybit/parser.js';
 import { BybitProtocol } from '../../../src/feeds/bybit/protocol.js';
 import { deriveBybitCanonicalId, type BybitCategory } from '../../../src/feeds/bybit/symbols.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
 import type { MarketEvent } from '../../../src/risk/events.js';
+import { fixtureNames, fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-const DIR = '/work/shared/fixtures/bybit';
 const RECV = 1_700_000_000_500;
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
-const fixture = (name: string): string => readFileSync(`${DIR}/${name}`, 'utf8');
-
-class RecordingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  sent: string[] = [];
-  letters: { reason: DeadLetterReason; detail: string }[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  requestSnapshot(): void {
-    throw new Error('Bybit snapshots come over the socket');
-  }
-  reconnect(): void {
-    throw new Error('not expected');
-  }
-}
+const fixture = (name: string): string => sharedFixture('bybit', name);
 
 const parser = (category: BybitCategory, quotesFromTickers = true): BybitParser => new BybitParser({ registry, category, quotesFromTickers });
 const parse = (category: BybitCategory, name: string): BybitFrame => parser(category).parse(fixture(name), RECV);
@@ -55,7 +26,7 @@ function dataEvents(frame: BybitFrame): readonly MarketEvent[] {
 
 describe('Bybit fixtures', () => {
   it('covers every fixture file in the folder', () => {
-    expect(readdirSync(DIR).sort()).toEqual(
+    expect(fixtureNames('bybit')).toEqual(
       [
         'orderbook-1.json', 'orderbook-2.json', 'ping-request-1.json', 'pong-1.json', 'pong-2.json', 'publicTrade-1.json',
         'publicTrade-2.json', 'subscribe-request-1.json', 'subscribe-response-1.json', 'subscribe-response-2.json',
@@ -79,7 +50,7 @@ describe('Bybit fixtures', () => {
       exchTs: 1672304484978,
       recvTs: RECV,
     });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'Bybit snapshots come over the socket', forbidReconnects: 'not expected' });
     new BybitProtocol('linear', { registry, bookDepth: 10 }).onMessage(fixture('orderbook-1.json'), RECV, io);
     const instrument = 'bybit:BTC/USDT:USDT';
     expect(io.events).toEqual([
@@ -113,10 +84,10 @@ describe('Bybit fixtures', () => {
       bids: [['30247.20', '30.028'], ['30245.40', '0.224'], ['30242.10', '1.593'], ['30240.30', '1.305'], ['30240.00', '0']],
       asks: [['30248.70', '0'], ['30249.30', '0.892'], ['30249.50', '1.778'], ['30249.60', '0'], ['30251.90', '2.947'], ['30252.20', '0.659'], ['30252.50', '4.591']],
     });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'Bybit snapshots come over the socket', forbidReconnects: 'not expected' });
     new BybitProtocol('linear', { registry, bookDepth: 10 }).onMessage(fixture('orderbook-2.json'), RECV, io);
     expect(io.events).toEqual([]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
   });
 
   it('publicTrade-1 (linear, with seq): S is the taker side, T the fill time', () => {
@@ -181,7 +152,7 @@ describe('Bybit fixtures', () => {
   });
 
   it('the protocol takes quotes from the book only: tickers give just the mark', () => {
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'Bybit snapshots come over the socket', forbidReconnects: 'not expected' });
     new BybitProtocol('linear', { registry, bookDepth: 10 }).onMessage(fixture('tickers-1.json'), RECV, io);
     expect(io.events.map((e) => e.type)).toEqual(['mark']);
   });
@@ -224,9 +195,9 @@ describe('Bybit fixtures', () => {
     const failed = '{"success":false,"ret_msg":"error:already subscribed,topic:publicTrade.BTCUSDT","conn_id":"x","req_id":"2","op":"subscribe"}';
     expect(parse('linear', 'pong-2.json').kind).toBe('control');
     expect(parser('linear').parse(failed, RECV)).toEqual({ kind: 'venue_error', detail: 'subscribe failed: error:already subscribed,topic:publicTrade.BTCUSDT' });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'Bybit snapshots come over the socket', forbidReconnects: 'not expected' });
     new BybitProtocol('linear', { registry, bookDepth: 10 }).onMessage(failed, RECV, io);
-    expect(io.letters.map((l) => l.reason)).toEqual(['venue_error']);
+    expect(io.dead.map((l) => l.reason)).toEqual(['venue_error']);
     expect(parser('option').parse('{"success":true,"conn_id":"c","data":{"failTopics":[],"successTopics":["orderbook.100.BTC-6JAN23-17500-C"]},"type":"COMMAND_RESP"}', RECV)).toEqual({
       kind: 'control',
       control: 'subscribe',

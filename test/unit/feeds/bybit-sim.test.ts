@@ -3,26 +3,22 @@
  * what the simulator sends parses through BybitProtocol back to the values the sim ticks carried
  * (trades, marks/funding from ticker deltas, options, books equal to the market's top window).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { simSectionSchema } from '../../../src/config/feeds.js';
-import { loadConfig } from '../../../src/config/load.js';
 import { BybitProtocol } from '../../../src/feeds/bybit/protocol.js';
 import { BybitSimVenue } from '../../../src/feeds/bybit/sim.js';
 import { BYBIT_FEED, type BybitCategory } from '../../../src/feeds/bybit/symbols.js';
-import { DEFAULT_CALIBRATION } from '../../../src/feeds/sim/calibration.js';
-import { SimMarket } from '../../../src/feeds/sim/market.js';
-import type { SimClient } from '../../../src/feeds/sim/types.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
+import type { SimMarket } from '../../../src/feeds/sim/market.js';
 import { InstrumentRegistry, type Instrument } from '../../../src/portfolio/instruments.js';
-import type { BookEvent, MarketEvent, MarkEvent } from '../../../src/risk/events.js';
+import type { BookEvent, MarkEvent } from '../../../src/risk/events.js';
+import { fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry } from './harness/registry.js';
+import { FakeClient, seededMarket } from './harness/sim.js';
 
 function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
   // The universe has no Bybit option: add one (USDC-settled, as Bybit's) to exercise that category.
   return InstrumentRegistry.of([
-    ...result.config.registry.all.map((i) => i.spec),
+    ...shippedRegistry.all.map((i) => i.spec),
     {
       venue: 'bybit',
       venueSymbol: 'BTC-25DEC26-100000-C',
@@ -42,7 +38,7 @@ function loadRegistry(): InstrumentRegistry {
   ]);
 }
 const registry = loadRegistry();
-const fixture = (name: string): string => readFileSync(`/work/shared/fixtures/bybit/${name}`, 'utf8');
+const fixture = (name: string): string => sharedFixture('bybit', name);
 
 /**
  * Spot and linear books are 60 levels deep, deeper than the 50-level window Keel subscribes, so
@@ -50,64 +46,14 @@ const fixture = (name: string): string => readFileSync(`/work/shared/fixtures/by
  */
 function market(category: BybitCategory, seed = 21): { market: SimMarket; instruments: Instrument[] } {
   const instruments = registry.forFeed(BYBIT_FEED[category]);
-  const defaults = simSectionSchema.parse({});
-  const r = SimMarket.create({
-    instruments,
-    seed,
-    startMs: Date.parse('2026-11-25T00:00:00Z'),
-    model: { ...defaults.model, calibration: DEFAULT_CALIBRATION },
-    flow: { ...defaults.flow, messagesPerSecond: 5_000 },
-    book: { ...defaults.book, levels: category === 'spot' || category === 'linear' ? 60 : 20 },
-  });
-  if (!r.ok) throw new Error(r.errors.join('\n'));
-  return { market: r.market, instruments };
-}
-
-class FakeClient implements SimClient {
-  readonly url: URL;
-  readonly frames: string[] = [];
-  closed: number | undefined;
-  constructor(
-    readonly id: number,
-    category: BybitCategory,
-  ) {
-    this.url = new URL(`ws://sim/v5/public/${category}`);
-  }
-  send(text: string): void {
-    this.frames.push(text);
-  }
-  close(code?: number): void {
-    this.closed = code ?? 1000;
-  }
-  take(): Record<string, unknown>[] {
-    return this.frames.splice(0, this.frames.length).map((f) => JSON.parse(f) as Record<string, unknown>);
-  }
-  takeRaw(): string[] {
-    return this.frames.splice(0, this.frames.length);
-  }
-}
-
-class RecordingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  letters: { reason: DeadLetterReason; detail: string }[] = [];
-  sent: string[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  requestSnapshot(): void {}
-  reconnect(): void {}
+  const bookLevels = category === 'spot' || category === 'linear' ? 60 : 20;
+  return { market: seededMarket(instruments, { seed, startMs: Date.parse('2026-11-25T00:00:00Z'), messagesPerSecond: 5_000, bookLevels }), instruments };
 }
 
 function connected(category: BybitCategory): { venue: BybitSimVenue; client: FakeClient; m: SimMarket; instruments: Instrument[] } {
   const { market: m, instruments } = market(category);
   const venue = new BybitSimVenue(category, m);
-  const client = new FakeClient(1, category);
+  const client = new FakeClient(1, `/v5/public/${category}`);
   venue.onConnect(client);
   return { venue, client, m, instruments };
 }
@@ -119,20 +65,20 @@ describe('Bybit simulator answers', () => {
     for (const category of ['spot', 'linear', 'inverse'] as const) {
       const { venue, client } = connected(category);
       venue.onClientMessage(client, fixture('ping-request-1.json'));
-      const [pong] = client.take();
+      const [pong] = client.takeJson();
       const expected = JSON.parse(fixture(category === 'spot' ? 'pong-1.json' : 'pong-2.json')) as Record<string, unknown>;
       expect(keys(pong!)).toEqual(keys(expected));
       expect({ ...pong, conn_id: '' }).toEqual({ ...expected, conn_id: '' });
     }
     const { venue, client } = connected('option');
     venue.onClientMessage(client, fixture('ping-request-1.json'));
-    expect(client.take()[0]).toMatchObject({ op: 'pong', args: [expect.stringMatching(/^\d{13}$/)] });
+    expect(client.takeJson()[0]).toMatchObject({ op: 'pong', args: [expect.stringMatching(/^\d{13}$/)] });
   });
 
   it('subscribe-request-1 -> the spot ack of subscribe-response-1 (req_id echoed), then the level-1 snapshots', () => {
     const { venue, client } = connected('spot');
     venue.onClientMessage(client, fixture('subscribe-request-1.json'));
-    const [ack, ...rest] = client.take();
+    const [ack, ...rest] = client.takeJson();
     const expected = JSON.parse(fixture('subscribe-response-1.json')) as Record<string, unknown>;
     expect(keys(ack!)).toEqual(keys(expected));
     expect(ack).toMatchObject({ success: true, ret_msg: 'subscribe', req_id: 'test', op: 'subscribe' });
@@ -145,7 +91,7 @@ describe('Bybit simulator answers', () => {
   it('linear acks follow subscribe-response-2 (ret_msg "", req_id "" when none was sent)', () => {
     const { venue, client } = connected('linear');
     venue.onClientMessage(client, '{"op":"subscribe","args":["publicTrade.BTCUSDT"]}');
-    const [ack] = client.take();
+    const [ack] = client.takeJson();
     const expected = JSON.parse(fixture('subscribe-response-2.json')) as Record<string, unknown>;
     expect({ ...ack, conn_id: '' }).toEqual({ ...expected, conn_id: '' });
   });
@@ -153,15 +99,15 @@ describe('Bybit simulator answers', () => {
   it('refuses a request whole: unknown topic, duplicate, more than 10 spot topics', () => {
     const { venue, client } = connected('inverse');
     venue.onClientMessage(client, fixture('unsubscribe-request-1.json'));
-    expect(client.take()[0]).toMatchObject({ success: false, ret_msg: 'error:handler not found,topic:publicTrade.ETHUSD', req_id: 'customised_id', op: 'unsubscribe' });
+    expect(client.takeJson()[0]).toMatchObject({ success: false, ret_msg: 'error:handler not found,topic:publicTrade.ETHUSD', req_id: 'customised_id', op: 'unsubscribe' });
     venue.onClientMessage(client, '{"op":"subscribe","args":["publicTrade.BTCUSD"]}');
     venue.onClientMessage(client, '{"req_id":"2","op":"subscribe","args":["publicTrade.BTCUSD","tickers.BTCUSD"]}');
-    const frames = client.take();
+    const frames = client.takeJson();
     expect(frames.at(-1)).toMatchObject({ success: false, ret_msg: 'error:already subscribed,topic:publicTrade.BTCUSD', req_id: '2' });
     const spot = connected('spot');
     const topics = Array.from({ length: 11 }, (_, i) => (i % 2 === 0 ? 'publicTrade.BTCUSDT' : 'orderbook.50.BTCUSDT'));
     spot.venue.onClientMessage(spot.client, JSON.stringify({ op: 'subscribe', args: topics }));
-    expect(spot.client.take()[0]).toMatchObject({ success: false, op: 'subscribe' });
+    expect(spot.client.takeJson()[0]).toMatchObject({ success: false, op: 'subscribe' });
     // Every refusal parses as a venue error.
     const parser = new BybitProtocol('inverse', { registry, bookDepth: 5 }).parser;
     expect(parser.parse(JSON.stringify(frames.at(-1)), 1).kind).toBe('venue_error');
@@ -170,7 +116,7 @@ describe('Bybit simulator answers', () => {
   it('option acks are COMMAND_RESP', () => {
     const { venue, client } = connected('option');
     venue.onClientMessage(client, '{"op":"subscribe","args":["tickers.BTC-25DEC26-100000-C","publicTrade.BTC"]}');
-    expect(client.take()[0]).toMatchObject({ success: true, data: { failTopics: [], successTopics: ['tickers.BTC-25DEC26-100000-C', 'publicTrade.BTC'] }, type: 'COMMAND_RESP' });
+    expect(client.takeJson()[0]).toMatchObject({ success: true, data: { failTopics: [], successTopics: ['tickers.BTC-25DEC26-100000-C', 'publicTrade.BTC'] }, type: 'COMMAND_RESP' });
   });
 });
 
@@ -179,16 +125,16 @@ describe('Bybit simulator round trip', () => {
     it(`${category}: what the simulator sends parses back to the sim ticks' values`, () => {
       const { venue, client, m, instruments } = connected(category);
       const protocol = new BybitProtocol(category, { registry, bookDepth: 10 });
-      const io = new RecordingIO();
+      const io = new Recorder();
       for (const frame of protocol.subscribeMessages(instruments)) venue.onClientMessage(client, frame);
-      for (const frame of client.takeRaw()) protocol.onMessage(frame, 0, io);
-      expect(io.letters).toEqual([]);
+      for (const frame of client.take()) protocol.onMessage(frame, 0, io);
+      expect(io.dead).toEqual([]);
       const counts = { trade: 0, mark: 0, book: 0, option: 0 };
       for (let step = 0; step < 100; step++) {
         m.step(2, (tick) => {
           venue.onTick(tick);
           io.events = [];
-          for (const frame of client.takeRaw()) protocol.onMessage(frame, tick.ts, io);
+          for (const frame of client.take()) protocol.onMessage(frame, tick.ts, io);
           const id = tick.instrument.id;
           switch (tick.kind) {
             case 'trade':
@@ -246,7 +192,7 @@ describe('Bybit simulator round trip', () => {
           }
         });
       }
-      expect(io.letters).toEqual([]);
+      expect(io.dead).toEqual([]);
       expect(io.events.filter((e) => e.type === 'status' && e.status !== 'ok')).toEqual([]);
       expect(counts.trade).toBeGreaterThan(10);
       expect(counts.book).toBeGreaterThan(10);
@@ -258,11 +204,11 @@ describe('Bybit simulator round trip', () => {
   it('injectGap makes only that symbol resync; the resubscribe rebuilds its book', () => {
     const { venue, client, m, instruments } = connected('linear');
     const protocol = new BybitProtocol('linear', { registry, bookDepth: 10 });
-    const io = new RecordingIO();
+    const io = new Recorder();
     const pump = (): void => {
-      for (const frame of client.takeRaw()) protocol.onMessage(frame, 0, io);
+      for (const frame of client.take()) protocol.onMessage(frame, 0, io);
       for (const frame of io.sent.splice(0, io.sent.length)) venue.onClientMessage(client, frame);
-      for (const frame of client.takeRaw()) protocol.onMessage(frame, 0, io);
+      for (const frame of client.take()) protocol.onMessage(frame, 0, io);
     };
     for (const frame of protocol.subscribeMessages(instruments)) venue.onClientMessage(client, frame);
     pump();
@@ -275,7 +221,7 @@ describe('Bybit simulator round trip', () => {
       pump();
     }
     expect(log()).toEqual([`${btc.id} resyncing`, `${btc.id} ok`]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     m.step(2, (tick) => venue.onTick(tick));
     pump();
     const books = io.events.filter((e): e is BookEvent => e.type === 'book' && e.instrument === btc.id);

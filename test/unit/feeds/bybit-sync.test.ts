@@ -6,49 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { BybitProtocol } from '../../../src/feeds/bybit/protocol.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
-import type { BookEvent, Level, MarketEvent, StatusEvent } from '../../../src/risk/events.js';
+import type { Level, StatusEvent } from '../../../src/risk/events.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
-
-class RecordingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  sent: string[] = [];
-  letters: { reason: DeadLetterReason; detail: string }[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  reconnects: string[] = [];
-  requestSnapshot(): void {}
-  reconnect(reason: string): void {
-    this.reconnects.push(reason);
-  }
-  clear(): void {
-    this.events = [];
-    this.sent = [];
-    this.letters = [];
-  }
-  books(instrument: string): BookEvent[] {
-    return this.events.filter((e): e is BookEvent => e.type === 'book' && e.instrument === instrument);
-  }
-  statuses(): { instrument: string; status: string }[] {
-    return this.events.filter((e): e is StatusEvent => e.type === 'status').map((e) => ({ instrument: e.instrument, status: e.status }));
-  }
-}
 
 function frame(symbol: string, type: 'snapshot' | 'delta', u: number, b: Level[], a: Level[], depth = 50): string {
   return JSON.stringify({ topic: `orderbook.${depth}.${symbol}`, type, ts: 1_700_000_000_000 + u, data: { s: symbol, b, a, u, seq: 1000 + u }, cts: 1_700_000_000_000 + u });
@@ -57,9 +19,9 @@ function frame(symbol: string, type: 'snapshot' | 'delta', u: number, b: Level[]
 const BTC = 'bybit:BTC/USDT:USDT';
 const ETH = 'bybit:ETH/USDT:USDT';
 
-function started(): { protocol: BybitProtocol; io: RecordingIO } {
+function started(): { protocol: BybitProtocol; io: Recorder } {
   const protocol = new BybitProtocol('linear', { registry, bookDepth: 5 });
-  const io = new RecordingIO();
+  const io = new Recorder();
   protocol.onMessage(frame('BTCUSDT', 'snapshot', 100, [['100.0', '1'], ['99.5', '2']], [['100.5', '1'], ['101.0', '3']]), 1, io);
   protocol.onMessage(frame('ETHUSDT', 'snapshot', 7, [['10.00', '5']], [['10.01', '5']]), 2, io);
   return { protocol, io };
@@ -71,7 +33,7 @@ describe('Bybit book sync', () => {
     io.clear();
     protocol.onMessage(frame('BTCUSDT', 'delta', 101, [['100.0', '4']], [['100.5', '0']]), 3, io);
     protocol.onMessage(frame('BTCUSDT', 'delta', 102, [['99.8', '1']], []), 4, io);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.books(BTC).map((b) => [b.seq, b.bids, b.asks])).toEqual([
       ['101', [['100.0', '4'], ['99.5', '2']], [['101.0', '3']]],
       ['102', [['100.0', '4'], ['99.8', '1'], ['99.5', '2']], [['101.0', '3']]],
@@ -109,7 +71,7 @@ describe('Bybit book sync', () => {
     io.clear();
     protocol.onMessage(frame('BTCUSDT', 'delta', 101, [['100.0', '9']], []), 4, io);
     protocol.onMessage(frame('BTCUSDT', 'delta', 99, [['100.0', '9']], []), 5, io);
-    expect(io.letters).toEqual([
+    expect(io.dead).toEqual([
       { reason: 'out_of_sequence', detail: 'stale delta u 101, book at u 101' },
       { reason: 'out_of_sequence', detail: 'stale delta u 99, book at u 101' },
     ]);
@@ -137,7 +99,7 @@ describe('Bybit book sync', () => {
     expect(io.books(BTC)[0]).toMatchObject({ bids: [['97.0', '1']], asks: [['103.0', '1']], seq: '500' });
     io.clear();
     for (let i = 0; i < 3; i++) protocol.onMessage(frame('BTCUSDT', 'snapshot', 42, [['100.0', '1']], [['100.5', '2']], 1), 4 + i, io);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.books(BTC)).toHaveLength(3);
     // orderbook.1 is its own topic: one `ok` when it first syncs, none for the re-pushes.
     expect(io.statuses()).toEqual([{ instrument: BTC, status: 'ok' }]);
@@ -145,7 +107,7 @@ describe('Bybit book sync', () => {
 
   it('tolerates deletes of levels it does not hold, and keeps only the topic depth', () => {
     const protocol = new BybitProtocol('linear', { registry, bookDepth: 100 });
-    const io = new RecordingIO();
+    const io = new Recorder();
     const bids = Array.from({ length: 50 }, (_, i): Level => [String(1000 - i), '1']);
     protocol.onMessage(frame('BTCUSDT', 'snapshot', 1000, bids, [['2000', '1']]), 1, io);
     protocol.onMessage(frame('BTCUSDT', 'delta', 1001, [['1', '0'], ['1000.5', '1']], [['3000', '0']]), 2, io);
@@ -174,7 +136,7 @@ describe('Bybit book sync', () => {
     io.clear();
     protocol.onMessage(frame('BTCUSDT', 'delta', 101, [['100.0', '4']], []), 3, io);
     expect(io.events).toEqual([]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
   });
 
   it('matches a naive reference book over random delta streams (seeded)', () => {
@@ -183,7 +145,7 @@ describe('Bybit book sync', () => {
     fc.assert(
       fc.property(fc.array(deltaArb, { minLength: 1, maxLength: 50 }), (deltas) => {
         const protocol = new BybitProtocol('linear', { registry, bookDepth: 200 });
-        const io = new RecordingIO();
+        const io = new Recorder();
         const refBids = new Map<string, string>();
         const refAsks = new Map<string, string>();
         protocol.onMessage(frame('BTCUSDT', 'snapshot', 10, [], [], 200), 0, io);
@@ -198,7 +160,7 @@ describe('Bybit book sync', () => {
         }
         const sorted = (m: Map<string, string>, desc: boolean): Level[] =>
           [...m.entries()].sort((x, y) => (desc ? Number(y[0]) - Number(x[0]) : Number(x[0]) - Number(y[0]))).map(([p, s]): Level => [p, s]);
-        expect(io.letters).toEqual([]);
+        expect(io.dead).toEqual([]);
         expect(io.statuses()).toEqual([{ instrument: BTC, status: 'ok' }]);
         const last = io.books(BTC).at(-1)!;
         expect(last.bids).toEqual(sorted(refBids, true));

@@ -1,47 +1,24 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { coinbaseProtocol, createCoinbaseProtocol } from '../../../src/feeds/coinbase/index.js';
 import { parseCoinbaseFrame } from '../../../src/feeds/coinbase/parser.js';
 import { CoinbaseProducts, deriveCoinbaseCanonicalId } from '../../../src/feeds/coinbase/symbols.js';
-import type { DeadLetterReason, ProtocolIO, VenueProtocol } from '../../../src/feeds/types.js';
-import { InstrumentRegistry, type InstrumentSpec } from '../../../src/portfolio/instruments.js';
-import type { BookEvent, MarketEvent, TradeEvent } from '../../../src/risk/events.js';
+import type { VenueProtocol } from '../../../src/feeds/types.js';
+import type { BookEvent, TradeEvent } from '../../../src/risk/events.js';
+import { fixtureNames, fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-const FIXTURES = '/work/shared/fixtures/coinbase';
-const fixture = (name: string): string => readFileSync(`${FIXTURES}/${name}`, 'utf8');
-const registry = InstrumentRegistry.of((parse(readFileSync('config/instruments.yaml', 'utf8')) as { instruments: InstrumentSpec[] }).instruments);
+const fixture = (name: string): string => sharedFixture('coinbase', name);
 const iso = (s: string): number => {
   // Reference conversion independent of the parser: whole ms via Date.parse, µs digits added.
   const frac = /\.(\d+)Z$/.exec(s)?.[1] ?? '';
   return Date.parse(s) + Number(`0.${(frac.slice(3, 6) || '0').padEnd(3, '0')}`);
 };
 
-interface Rec {
-  events: MarketEvent[];
-  sent: string[];
-  dead: { reason: DeadLetterReason; detail: string }[];
-  io: ProtocolIO;
-}
-function rec(): Rec {
-  const r: Rec = {
-    events: [],
-    sent: [],
-    dead: [],
-    io: {
-      emit: (e) => r.events.push(e),
-      send: (t) => r.sent.push(t),
-      deadLetter: (reason, detail) => r.dead.push({ reason, detail }),
-      requestSnapshot: () => undefined,
-      reconnect: () => undefined,
-    },
-  };
-  return r;
-}
 const protocol = (bookDepth = 5): VenueProtocol => createCoinbaseProtocol({ registry, bookDepth });
-function feed(p: VenueProtocol, files: string[], recvTs = 7): Rec {
-  const r = rec();
-  for (const f of files) p.onMessage(fixture(f), recvTs, r.io);
+function feed(p: VenueProtocol, files: string[], recvTs = 7): Recorder {
+  const r = new Recorder();
+  for (const f of files) p.onMessage(fixture(f), recvTs, r);
   return r;
 }
 
@@ -145,14 +122,14 @@ describe('coinbase exchange fixtures -> normalized events', () => {
   });
 
   it('error frames are venue_error', () => {
-    const r = rec();
-    protocol().onMessage('{"type":"error","message":"Failed to subscribe","reason":"BTC-USDX is not a valid product"}', 1, r.io);
+    const r = new Recorder();
+    protocol().onMessage('{"type":"error","message":"Failed to subscribe","reason":"BTC-USDX is not a valid product"}', 1, r);
     expect(r.dead).toEqual([{ reason: 'venue_error', detail: 'Failed to subscribe: BTC-USDX is not a valid product' }]);
   });
 
   it('a decimal sent as a JSON number is re-read exactly from the raw text', () => {
-    const r = rec();
-    protocol().onMessage('{"type":"match","trade_id":5,"side":"sell","size":0.10000000,"price":400.230,"product_id":"BTC-USD","sequence":50,"time":"2014-11-07T08:19:27.028459Z"}', 1, r.io);
+    const r = new Recorder();
+    protocol().onMessage('{"type":"match","trade_id":5,"side":"sell","size":0.10000000,"price":400.230,"product_id":"BTC-USD","sequence":50,"time":"2014-11-07T08:19:27.028459Z"}', 1, r);
     expect(r.dead).toEqual([]);
     expect(r.events[0]).toMatchObject({ price: '400.230', size: '0.10000000', side: 'buy', tradeId: '5' });
   });
@@ -255,7 +232,7 @@ describe('coinbase fixture folder coverage', () => {
   };
 
   it('every file in fixtures/coinbase is classified and handled as expected', () => {
-    expect(readdirSync(FIXTURES).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(fixtureNames('coinbase')).toEqual(Object.keys(EXPECTED).sort());
     for (const [f, outcome] of Object.entries(EXPECTED)) {
       const r = feed(protocol(), [f]);
       const dead = r.dead.map((d) => d.reason);
@@ -279,8 +256,8 @@ describe('coinbase products and subscribe messages', () => {
     expect(deriveCoinbaseCanonicalId('BAND-GBP')).toBe('coinbase:BAND/GBP');
     expect(deriveCoinbaseCanonicalId('BTC-PERP-INTX')).toBe('coinbase:BTC/USDC:USDC');
     expect(deriveCoinbaseCanonicalId('BIT-30AUG24-CDE')).toBeUndefined();
-    const r = rec();
-    protocol().onMessage('{"type":"match","trade_id":1,"side":"buy","size":"1","price":"1","product_id":"BIT-30AUG24-CDE","time":"2024-01-01T00:00:00Z"}', 1, r.io);
+    const r = new Recorder();
+    protocol().onMessage('{"type":"match","trade_id":1,"side":"buy","size":"1","price":"1","product_id":"BIT-30AUG24-CDE","time":"2024-01-01T00:00:00Z"}', 1, r);
     expect(r.dead.map((d) => d.reason)).toEqual(['unknown_symbol']);
     expect(new CoinbaseProducts(registry).resolve('BTC-USD')?.instrument?.id).toBe('coinbase:BTC/USD');
   });

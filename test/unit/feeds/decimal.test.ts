@@ -4,11 +4,11 @@ import {
   decimalFromJsonNumberToken,
   decimalFromNumber,
   decimalToNumber,
+  divideDecimal,
   formatScaled,
   fractionDigits,
   isDecimalString,
   isZeroDecimal,
-  jsonNumbersAsStrings,
   normalizeDecimal,
   padDecimal,
   parseScaled,
@@ -99,15 +99,40 @@ describe('decimalFromNumber', () => {
   });
 });
 
-describe('jsonNumbersAsStrings', () => {
-  it('quotes number tokens outside strings and keeps everything else', () => {
-    const raw = '{"p":40.0,"q":1.4e-4,"s":"a 12 \\"x\\" 3","n":null,"t":true,"a":[-1,2.50]}';
-    const parsed = JSON.parse(jsonNumbersAsStrings(raw)) as Record<string, unknown>;
-    expect(parsed).toEqual({ p: '40.0', q: '1.4e-4', s: 'a 12 "x" 3', n: null, t: true, a: ['-1', '2.50'] });
+describe('divideDecimal', () => {
+  it('divides exactly, adding only the fraction digits the quotient needs', () => {
+    expect(divideDecimal('88270.0', '10')).toBe('8827.0');
+    expect(divideDecimal('15', '10')).toBe('1.5');
+    expect(divideDecimal('2.2e3', '10')).toBe('220');
+    expect(divideDecimal('1', '8')).toBe('0.125');
+    expect(divideDecimal('0.5', '0.1')).toBe('5');
+    expect(divideDecimal('0.0645', '1')).toBe('0.0645');
+    expect(divideDecimal('-25', '10')).toBe('-2.5');
   });
-  it('returns the input when there is no number', () => {
-    const raw = '{"channel":"heartbeat"}';
-    expect(jsonNumbersAsStrings(raw)).toBe(raw);
+  it('divides by a power of ten (the contract-size case) as exact bigint division does', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 6 }), (negative, units, scale, k) => {
+        const digits = units.toString().padStart(scale + 1, '0');
+        const dividend = `${negative ? '-' : ''}${scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`}`;
+        // Reference: (units x 10^extra) / 10^k with the fewest extra digits that make it whole.
+        let numerator = units;
+        let extra = 0;
+        while (numerator % 10n ** BigInt(k) !== 0n) {
+          numerator *= 10n;
+          extra++;
+        }
+        const quotient = (numerator / 10n ** BigInt(k)).toString().padStart(scale + extra + 1, '0');
+        const outScale = scale + extra;
+        const body = outScale === 0 ? quotient : `${quotient.slice(0, -outScale)}.${quotient.slice(-outScale)}`;
+        expect(divideDecimal(dividend, `1${'0'.repeat(k)}`)).toBe(negative && units !== 0n ? `-${body}` : body);
+      }),
+      { seed: 20261126, numRuns: 2000 },
+    );
+  });
+  it('refuses a quotient that does not terminate, a zero divisor and non-decimals', () => {
+    expect(divideDecimal('1', '3')).toBeNull();
+    expect(divideDecimal('3', '0')).toBeNull();
+    expect(divideDecimal('x', '10')).toBeNull();
   });
 });
 

@@ -1,78 +1,30 @@
-/** Shared by the deribit*.test.ts files: the configured universe, a recording ProtocolIO, fixtures, frame builders. */
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { simSectionSchema } from '../../../src/config/feeds.js';
-import { loadConfig } from '../../../src/config/load.js';
+/** Shared by the deribit*.test.ts files: the configured universe, fixtures, frame builders (recorder and markets: ./harness). */
 import { DeribitProtocol } from '../../../src/feeds/deribit/protocol.js';
-import { DEFAULT_CALIBRATION } from '../../../src/feeds/sim/calibration.js';
-import { SimMarket } from '../../../src/feeds/sim/market.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { Instrument, InstrumentRegistry } from '../../../src/portfolio/instruments.js';
-import type { MarketEvent } from '../../../src/risk/events.js';
+import type { SimMarket } from '../../../src/feeds/sim/market.js';
+import type { Instrument } from '../../../src/portfolio/instruments.js';
+import { fixture as sharedFixture, fixtureNames as sharedFixtureNames } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry } from './harness/registry.js';
+import { seededMarket } from './harness/sim.js';
 
-export const FIXTURE_DIR = '/work/shared/fixtures/deribit';
+export { Recorder, type Letter } from './harness/recorder.js';
 
 export function fixture(name: string): string {
-  return readFileSync(`${FIXTURE_DIR}/${name}`, 'utf8');
+  return sharedFixture('deribit', name);
 }
 
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURE_DIR).sort();
-}
-
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig(fileURLToPath(new URL('../../../config', import.meta.url)));
-  if (!result.ok) throw new Error(result.errors.map((e) => `${e.file} ${e.path}: ${e.message}`).join('\n'));
-  return result.config.registry;
+  return sharedFixtureNames('deribit');
 }
 
 /** config/instruments.yaml, the shipped universe. */
-export const registry = loadRegistry();
+export const registry = shippedRegistry;
 export const deribitInstruments = registry.forFeed('deribit');
 
 export function instrument(venueSymbol: string): Instrument {
   const ins = registry.byVenueSymbol('deribit', venueSymbol);
   if (ins === undefined) throw new Error(`no deribit instrument ${venueSymbol}`);
   return ins;
-}
-
-export interface Letter {
-  reason: DeadLetterReason;
-  detail: string;
-  raw: string;
-}
-
-/** A ProtocolIO that records everything. */
-export class Recorder implements ProtocolIO {
-  events: MarketEvent[] = [];
-  sent: string[] = [];
-  letters: Letter[] = [];
-  reconnects: string[] = [];
-
-  emit = (event: MarketEvent): void => {
-    this.events.push(event);
-  };
-  send = (text: string): void => {
-    this.sent.push(text);
-  };
-  deadLetter = (reason: DeadLetterReason, detail: string, raw: string): void => {
-    this.letters.push({ reason, detail, raw });
-  };
-  requestSnapshot = (): void => {};
-  reconnect = (reason: string): void => {
-    this.reconnects.push(reason);
-  };
-
-  clear(): void {
-    this.events = [];
-    this.sent = [];
-    this.letters = [];
-    this.reconnects = [];
-  }
-
-  ofType<T extends MarketEvent['type']>(type: T): Extract<MarketEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<MarketEvent, { type: T }> => e.type === type);
-  }
 }
 
 export function newProtocol(bookDepth = 5): DeribitProtocol {
@@ -125,17 +77,7 @@ export function requests(frames: readonly string[]): { id: number; method: strin
 
 /** A seeded simulator market over the Deribit universe with the shipped defaults. */
 export function newMarket(seed = 7, instruments: readonly Instrument[] = deribitInstruments, messagesPerSecond?: number): SimMarket {
-  const sim = simSectionSchema.parse(messagesPerSecond === undefined ? {} : { flow: { messagesPerSecond } });
-  const result = SimMarket.create({
-    instruments,
-    seed,
-    startMs: 1_790_000_000_000,
-    model: { calibration: DEFAULT_CALIBRATION, ...sim.model },
-    flow: sim.flow,
-    book: sim.book,
-  });
-  if (!result.ok) throw new Error(result.errors.join('\n'));
-  return result.market;
+  return seededMarket(instruments, { seed, startMs: 1_790_000_000_000, messagesPerSecond });
 }
 
 /** Strips trailing fraction zeros: "10.0" -> "10", "0.000010" -> "0.00001" (value comparison of exact decimals). */

@@ -1,35 +1,14 @@
 /**
- * Property tests for the Deribit adapter: the exact JSON reader agrees with JSON.parse, numbers
- * survive exactly, and no input (arbitrary text, mutated or truncated fixtures) makes the parser
+ * Property tests for the Deribit adapter: numbers survive exactly (the reader itself is tested in
+ * json-exact.test.ts), and no input (arbitrary text, mutated or truncated fixtures) makes the parser
  * throw; bad input always yields a dead letter.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeDecimal } from '../../../src/feeds/decimal.js';
-import { ExactJsonReader, type JsonValue } from '../../../src/feeds/deribit/json.js';
 import { percentToFraction } from '../../../src/feeds/deribit/mapping.js';
 import type { MarketEvent } from '../../../src/risk/events.js';
 import { Recorder, fixture, fixtureNames, newProtocol, tickerFrame } from './deribit-helpers.js';
-
-/** The reader's value with number tokens turned into JS numbers, to compare with JSON.parse. */
-function asParsed(v: JsonValue | undefined, numberKeys: Set<string>, path = ''): unknown {
-  if (Array.isArray(v)) return v.map((x, i) => asParsed(x, numberKeys, `${path}[${i}]`));
-  if (v instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of v) Object.defineProperty(out, k, { value: asParsed(x, numberKeys, `${path}.${k}`), enumerable: true, writable: true, configurable: true });
-    return out;
-  }
-  if (typeof v === 'string' && numberKeys.has(path)) return Number(v);
-  return v;
-}
-
-/** Paths holding numbers in a JSON.parse result. */
-function numberPaths(v: unknown, path = '', out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) v.forEach((x, i) => numberPaths(x, `${path}[${i}]`, out));
-  else if (typeof v === 'object' && v !== null) for (const k of Object.keys(v)) numberPaths((v as Record<string, unknown>)[k], `${path}.${k}`, out);
-  else if (typeof v === 'number') out.add(path);
-  return out;
-}
 
 const DECIMAL_EVENT_FIELDS = ['price', 'size', 'bid', 'bidSize', 'ask', 'askSize', 'markPrice', 'indexPrice', 'fundingRate', 'markIv', 'underlyingPrice', 'bidIv', 'askIv', 'delta', 'gamma', 'vega', 'theta'] as const;
 
@@ -44,55 +23,6 @@ function assertPlainDecimals(events: readonly MarketEvent[]): void {
     if (e.type === 'book') for (const [p, q] of [...e.bids, ...e.asks]) expect(`${p} ${q}`).toMatch(/^\d+(\.\d+)? \d+(\.\d+)?$/);
   }
 }
-
-describe('ExactJsonReader', () => {
-  it('accepts exactly what JSON.parse accepts, with the same structure, on generated JSON', () => {
-    const reader = new ExactJsonReader();
-    fc.assert(
-      fc.property(fc.json({ depthSize: 'small' }), (text) => {
-        const expected: unknown = JSON.parse(text);
-        const got = reader.read(text);
-        expect(reader.error).toBe('');
-        expect(asParsed(got, numberPaths(expected))).toEqual(expected);
-      }),
-      { seed: 20261126, numRuns: 400 },
-    );
-  });
-  it('refuses what JSON.parse refuses, on arbitrary and mutated text', () => {
-    const reader = new ExactJsonReader();
-    const texts = fc.oneof(
-      fc.string({ maxLength: 60 }),
-      fc.json().map((j) => j.slice(0, Math.max(0, j.length - 1))),
-      fc.tuple(fc.json(), fc.nat(), fc.constantFrom(',', '}', ']', '"', '\\', ':', '-', '.', 'e', '0', '\u0001')).map(([j, at, c]) => {
-        const i = at % (j.length + 1);
-        return j.slice(0, i) + c + j.slice(i);
-      }),
-    );
-    fc.assert(
-      fc.property(texts, (text) => {
-        let ok = true;
-        try {
-          JSON.parse(text);
-        } catch {
-          ok = false;
-        }
-        const got = reader.read(text);
-        expect(got !== undefined).toBe(ok);
-        if (!ok) expect(reader.error).not.toBe('');
-      }),
-      { seed: 4242, numRuns: 1500 },
-    );
-  });
-  it('keeps a number token verbatim; a __proto__ key is plain data', () => {
-    const reader = new ExactJsonReader();
-    const v = reader.read('{"a":1.10e-7,"__proto__":{"x":1},"b":[-0,2E+3],"a":5}');
-    expect(v).toEqual(new Map<string, unknown>([['a', '5'], ['__proto__', new Map([['x', '1']])], ['b', ['-0', '2E+3']]]));
-    expect(Object.getPrototypeOf(v)).toBe(Map.prototype);
-    expect(reader.read('"\\u00e9\\n\\/"')).toBe('é\n/');
-    expect(reader.read(`${'['.repeat(40)}${']'.repeat(40)}`)).toBeUndefined();
-    expect(reader.error).toContain('nesting too deep');
-  });
-});
 
 describe('deribit exact numbers (property)', () => {
   const token = fc

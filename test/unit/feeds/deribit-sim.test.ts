@@ -9,33 +9,9 @@ import { DeribitSimVenue, multiplyDecimals } from '../../../src/feeds/deribit/si
 import type { SimClient, SimTick } from '../../../src/feeds/sim/types.js';
 import type { BookEvent, MarketEvent } from '../../../src/risk/events.js';
 import { Recorder, canon, deribitInstruments, instrument, newMarket, registry } from './deribit-helpers.js';
+import { FakeClient } from './harness/sim.js';
 
-interface FakeClient extends SimClient {
-  frames: string[];
-  closed: { code: number | undefined; reason: string | undefined } | null;
-  take(): Record<string, unknown>[];
-}
-
-function fakeClient(id = 1): FakeClient {
-  const c: FakeClient = {
-    id,
-    url: new URL('ws://127.0.0.1/ws/api/v2'),
-    frames: [],
-    closed: null,
-    send(text) {
-      c.frames.push(text);
-    },
-    close(code, reason) {
-      c.closed = { code, reason };
-    },
-    take() {
-      const out = c.frames.map((f) => JSON.parse(f) as Record<string, unknown>);
-      c.frames = [];
-      return out;
-    },
-  };
-  return c;
-}
+const fakeClient = (id = 1): FakeClient => new FakeClient(id, '/ws/api/v2');
 
 function rpc(id: number, method: string, params: object): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params });
@@ -47,12 +23,12 @@ describe('deribit simulator: JSON-RPC answers', () => {
     const c = fakeClient();
     venue.onConnect(c);
     venue.onClientMessage(c, rpc(5, 'public/subscribe', { channels: ['book.BTC-PERPETUAL.raw'] }));
-    expect(c.take()).toMatchObject([{ id: 5, error: { code: 13778, message: 'raw_subscriptions_not_available_for_unauthorized' }, testnet: false }]);
+    expect(c.takeJson()).toMatchObject([{ id: 5, error: { code: 13778, message: 'raw_subscriptions_not_available_for_unauthorized' }, testnet: false }]);
     venue.onClientMessage(
       c,
       rpc(6, 'public/subscribe', { channels: ['trades.ETH-PERPETUAL.100ms', 'book.NOPE_USDC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.50ms', 'ticker.BTC-PERPETUAL.agg2', 'perpetual.BTC-25DEC26.100ms'] }),
     );
-    const [reply] = c.take();
+    const [reply] = c.takeJson();
     expect(reply).toMatchObject({ jsonrpc: '2.0', id: 6, result: ['ticker.BTC-PERPETUAL.agg2', 'trades.ETH-PERPETUAL.100ms'], testnet: false });
     expect(typeof reply!['usIn']).toBe('number');
     expect(reply!['usDiff']).toBe((reply!['usOut'] as number) - (reply!['usIn'] as number));
@@ -65,18 +41,18 @@ describe('deribit simulator: JSON-RPC answers', () => {
     venue.onConnect(c);
     const ch = 'book.BTC-PERPETUAL.100ms';
     venue.onClientMessage(c, rpc(1, 'public/subscribe', { channels: [ch] }));
-    const first = c.take();
+    const first = c.takeJson();
     expect(first).toHaveLength(2);
     const snap = (first[1]!['params'] as { data: { type: string; change_id: number; bids: unknown[][]; asks: unknown[][] } }).data;
     expect(snap.type).toBe('snapshot');
     expect(snap.bids.length).toBeGreaterThan(0);
     expect(snap.bids.every((l) => l[0] === 'new')).toBe(true);
     venue.onClientMessage(c, rpc(2, 'public/subscribe', { channels: [ch] }));
-    expect(c.take()).toMatchObject([{ id: 2, result: [ch] }]);
+    expect(c.takeJson()).toMatchObject([{ id: 2, result: [ch] }]);
     venue.onClientMessage(c, rpc(3, 'public/unsubscribe', { channels: [ch, 'trades.BTC-PERPETUAL.100ms'] }));
-    expect(c.take()).toMatchObject([{ id: 3, result: [ch] }]);
+    expect(c.takeJson()).toMatchObject([{ id: 3, result: [ch] }]);
     venue.onClientMessage(c, rpc(4, 'public/subscribe', { channels: [ch] }));
-    const again = c.take();
+    const again = c.takeJson();
     expect(again).toHaveLength(2);
     expect((again[1]!['params'] as { data: { change_id: number } }).data.change_id).toBe(snap.change_id);
   });
@@ -90,7 +66,7 @@ describe('deribit simulator: JSON-RPC answers', () => {
     venue.onClientMessage(c, rpc(3, 'private/subscribe', { channels: ['user.orders.any.any.raw'] }));
     venue.onClientMessage(c, rpc(4, 'public/set_heartbeat', { interval: 5 }));
     venue.onClientMessage(c, '{"jsonrpc":"2.0","method":"public/test","params":{}}');
-    const replies = c.take();
+    const replies = c.takeJson();
     expect(replies[0]).toMatchObject({ error: { code: 11050, data: 'invalid json', message: 'bad_request' } });
     expect(replies[0]).not.toHaveProperty('id');
     expect(replies[1]).toMatchObject({ id: 2, error: { code: -32601, message: 'Method not found' } });
@@ -108,18 +84,18 @@ describe('deribit simulator: JSON-RPC answers', () => {
     for (let i = 0; i < 30; i++) venue.heartbeat(c);
     expect(c.frames).toEqual([]); // heartbeats are off until set_heartbeat
     venue.onClientMessage(c, rpc(1, 'public/set_heartbeat', { interval: 10 }));
-    c.take();
+    c.takeJson();
     for (let i = 0; i < 9; i++) venue.heartbeat(c);
     expect(c.frames).toEqual([]);
     venue.heartbeat(c);
     // Idle socket: a plain heartbeat, then the test_request.
-    expect(c.take().map((f) => (f['params'] as { type: string }).type)).toEqual(['heartbeat', 'test_request']);
+    expect(c.takeJson().map((f) => (f['params'] as { type: string }).type)).toEqual(['heartbeat', 'test_request']);
     venue.onClientMessage(c, rpc(2, 'public/test', {}));
-    c.take();
+    c.takeJson();
     for (let i = 0; i < 10; i++) venue.heartbeat(c);
-    expect(c.take().map((f) => (f['params'] as { type: string }).type)).toEqual(['heartbeat', 'test_request']);
+    expect(c.takeJson().map((f) => (f['params'] as { type: string }).type)).toEqual(['heartbeat', 'test_request']);
     for (let i = 0; i < 9; i++) venue.heartbeat(c);
-    expect(c.closed).toBeNull();
+    expect(c.closed).toBeUndefined();
     venue.heartbeat(c);
     expect(c.closed).toEqual({ code: 4000, reason: 'heartbeat close' });
   });
@@ -130,10 +106,10 @@ describe('deribit simulator: JSON-RPC answers', () => {
     const c = fakeClient();
     venue.onConnect(c);
     venue.onClientMessage(c, rpc(1, 'public/subscribe', { channels: ['book.BTC-PERPETUAL.100ms'] }));
-    const snap = (c.take()[1]!['params'] as { data: { change_id: number } }).data;
+    const snap = (c.takeJson()[1]!['params'] as { data: { change_id: number } }).data;
     const btc = instrument('BTC-PERPETUAL');
     const changes = (): { change_id: number; prev_change_id: number }[] =>
-      c.take().map((f) => (f['params'] as { data: { change_id: number; prev_change_id: number } }).data);
+      c.takeJson().map((f) => (f['params'] as { data: { change_id: number; prev_change_id: number } }).data);
     venue.onTick({ kind: 'book', instrument: btc, ts: 1, bids: [['90000.0', '5']], asks: [] });
     const [a] = changes();
     expect(a!.prev_change_id).toBe(snap.change_id);
@@ -182,8 +158,6 @@ function roundTrip(steps: number): { pairs: { tick: SimTick; events: MarketEvent
   return { pairs, io, market };
 }
 
-const contractSize = (id: string): string => registry.byCanonical(id)!.spec.contractSize;
-
 describe('deribit round trip: SimTick -> wire -> parser', () => {
   const { pairs, io, market } = roundTrip(150);
 
@@ -194,7 +168,7 @@ describe('deribit round trip: SimTick -> wire -> parser', () => {
     for (const kind of ['trade', 'book', 'mark', 'option'] as const) expect(pairs.filter((p) => p.tick.kind === kind).length).toBeGreaterThan(10);
   });
 
-  it('trades: price, side, id and time as ticked; amount = contracts x contract size', () => {
+  it('trades: price, side, id, time and size (contracts: the wire amount over the contract size) as ticked', () => {
     for (const { tick, events } of pairs) {
       if (tick.kind !== 'trade') continue;
       const trades = events.filter((e) => e.type === 'trade');
@@ -208,7 +182,7 @@ describe('deribit round trip: SimTick -> wire -> parser', () => {
       });
       const t = trades[0] as Extract<MarketEvent, { type: 'trade' }>;
       expect(canon(t.price)).toBe(canon(tick.price));
-      expect(canon(t.size)).toBe(canon(multiplyDecimals(tick.size, contractSize(tick.instrument.id))));
+      expect(canon(t.size)).toBe(canon(tick.size));
     }
   });
 
@@ -248,7 +222,7 @@ describe('deribit round trip: SimTick -> wire -> parser', () => {
     }
   });
 
-  it('books: after every book tick the parsed top levels equal the market book (amounts x contract size)', () => {
+  it('books: after every book tick the parsed top levels equal the market book (sizes in contracts)', () => {
     let checked = 0;
     for (const { tick, events } of pairs) {
       if (tick.kind !== 'book' || tick.instrument.isOption) continue;
@@ -263,8 +237,7 @@ describe('deribit round trip: SimTick -> wire -> parser', () => {
       const books = io.ofType('book').filter((b) => b.instrument === ins.id);
       const last = books[books.length - 1]!;
       const market5 = market.book(ins);
-      const conv = (levels: readonly (readonly [string, string])[]): string[] =>
-        levels.slice(0, 5).map(([p, q]) => `${canon(p)} ${canon(multiplyDecimals(q, ins.spec.contractSize))}`);
+      const conv = (levels: readonly (readonly [string, string])[]): string[] => levels.slice(0, 5).map(([p, q]) => `${canon(p)} ${canon(q)}`);
       expect(last.bids.map(([p, q]) => `${canon(p)} ${canon(q)}`)).toEqual(conv(market5.bids));
       expect(last.asks.map(([p, q]) => `${canon(p)} ${canon(q)}`)).toEqual(conv(market5.asks));
     }

@@ -199,8 +199,8 @@ const FIXTURE_EXPECTATIONS: Record<string, (raw: string) => void> = {
         fundingRate: '0.0',
         nextFundingTs: undefined,
       },
-      // Inverse perpetual: amounts in USD, as sent.
-      { type: 'quote', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765541474086, recvTs: 9, bid: '92283.5', bidSize: '117660.0', ask: '92284.0', askSize: '186520.0' },
+      // Inverse perpetual: USD amounts (117660.0, 186520.0) in contracts of 10 USD.
+      { type: 'quote', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765541474086, recvTs: 9, bid: '92283.5', bidSize: '11766.0', ask: '92284.0', askSize: '18652.0' },
     ]);
   },
   'ticker-perp-2.json': (raw) => {
@@ -215,16 +215,17 @@ const FIXTURE_EXPECTATIONS: Record<string, (raw: string) => void> = {
     const io = feed(newProtocol(), raw, 3);
     expectClean(io);
     expect(io.events).toEqual([
-      { type: 'trade', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765531356452, recvTs: 3, price: '92294.5', size: '10.0', side: 'sell', tradeId: '403691824' },
-      { type: 'trade', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765531356452, recvTs: 3, price: '92288.5', size: '750.0', side: 'sell', tradeId: '403691825' },
+      // Amounts 10.0 and 750.0 USD: 1 and 75 contracts of 10 USD.
+      { type: 'trade', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765531356452, recvTs: 3, price: '92294.5', size: '1.0', side: 'sell', tradeId: '403691824' },
+      { type: 'trade', venue: 'deribit', instrument: BTC_PERP, exchTs: 1765531356452, recvTs: 3, price: '92288.5', size: '75.0', side: 'sell', tradeId: '403691825' },
     ]);
   },
   'trades-2.json': (raw) => {
     const io = feed(newProtocol(), raw);
     expectClean(io);
     expect(io.ofType('trade').map((t) => [t.instrument, t.exchTs, t.price, t.size, t.side, t.tradeId])).toEqual([
-      [BTC_PERP, 1567296022565, '9598.5', '2000.0', 'sell', '39355898'],
-      [BTC_PERP, 1567296022565, '9598.5', '50.0', 'sell', '39355899'],
+      [BTC_PERP, 1567296022565, '9598.5', '200.0', 'sell', '39355898'],
+      [BTC_PERP, 1567296022565, '9598.5', '5.0', 'sell', '39355899'],
     ]);
   },
   'unsubscribe-request-1.json': (raw) => {
@@ -330,6 +331,44 @@ describe('deribit numbers', () => {
     expect(['2200', '1054', '10', '750', '186520', '0.0001423', '0.00005149', '0', '-0.5', '92284.50'].map(deribitNumberText)).toEqual([
       '2.2e3', '1054.0', '10.0', '750.0', '186520.0', '1.423e-4', '5.149e-5', '0.0', '-0.5', '92284.5',
     ]);
+  });
+});
+
+/**
+ * Regression (bench:feeds found it): sizes were emitted as Deribit's amounts, so a BTC-PERPETUAL
+ * size was in USD, ten times its number of 10-USD contracts, while Keel's sizes (orders, fills,
+ * the liquidity check against the best level) are contracts.
+ */
+describe('deribit sizes are contracts', () => {
+  it('divides inverse amounts (USD) by the contract size in trades, book levels and quotes', () => {
+    const trades = feed(
+      newProtocol(),
+      '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.BTC-PERPETUAL.100ms","data":[' +
+        '{"timestamp":1,"price":92294.5,"amount":750.0,"direction":"sell","instrument_name":"BTC-PERPETUAL","trade_id":"1"},' +
+        '{"timestamp":1,"price":95000.0,"amount":2.2e3,"direction":"buy","instrument_name":"BTC-25DEC26","trade_id":"2"},' +
+        '{"timestamp":1,"price":3000.5,"amount":7,"direction":"buy","instrument_name":"ETH-PERPETUAL","trade_id":"3"}]}}',
+    );
+    expectClean(trades);
+    expect(trades.ofType('trade').map((t) => [t.instrument, t.size])).toEqual([
+      [BTC_PERP, '75.0'],
+      ['deribit:BTC/USD:BTC-261225', '220'],
+      [ETH_PERP, '7'],
+    ]);
+    const { p } = subscribed(['BTC-PERPETUAL']);
+    const book = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 1, bids: [['new', '92283.5', '117660.0']], asks: [['new', '92284.0', '15']] }));
+    expectClean(book);
+    expect(lastBook(book)).toMatchObject({ bids: [['92283.5', '11766.0']], asks: [['92284.0', '1.5']] });
+    expect(only(book, 'quote')).toMatchObject({ bidSize: '11766.0', askSize: '1.5' });
+    const ticker = feed(newProtocol(), tickerFrame('BTC-25DEC26', { timestamp: 1, best_bid_price: '95000.0', best_bid_amount: '5000.0', best_ask_price: '95002.5', best_ask_amount: '20' }));
+    expect(only(ticker, 'quote')).toMatchObject({ bidSize: '500.0', askSize: '2' });
+  });
+
+  it('keeps amounts where a contract is one unit (linear USDC, options) and for names outside the registry', () => {
+    const linear = feed(newProtocol(), tickerFrame('BTC_USDC-PERPETUAL', { timestamp: 1, best_bid_price: '86775.9', best_bid_amount: '0.0645', best_ask_price: '86778.0', best_ask_amount: '0.3001' }));
+    expect(only(linear, 'quote')).toMatchObject({ bidSize: '0.0645', askSize: '0.3001' });
+    const unregistered = feed(newProtocol(), tickerFrame('BTC-27MAR27', { timestamp: 1, best_bid_price: '96000.0', best_bid_amount: '5000.0', best_ask_price: '96002.5', best_ask_amount: '20' }));
+    expectClean(unregistered);
+    expect(only(unregistered, 'quote')).toMatchObject({ instrument: 'deribit:BTC/USD:BTC-270327', bidSize: '5000.0', askSize: '20' });
   });
 });
 
@@ -465,17 +504,18 @@ describe('deribit book sync', () => {
     );
     expectClean(snap);
     expect(snap.events.map((e) => e.type)).toEqual(['book', 'quote', 'status']);
+    // Sizes in contracts of 10 USD (the wire amounts are USD).
     expect(snap.events[0]).toEqual({
       type: 'book',
       venue: 'deribit',
       instrument: BTC_PERP,
       exchTs: 1000,
       recvTs: 1,
-      bids: [['92283.5', '117660.0'], ['92283.0', '5000.0'], ['92282.5', '20.0']],
-      asks: [['92284.0', '186520.0'], ['92285.0', '2200']],
+      bids: [['92283.5', '11766.0'], ['92283.0', '500.0'], ['92282.5', '2.0']],
+      asks: [['92284.0', '18652.0'], ['92285.0', '220']],
       seq: '100',
     });
-    expect(snap.events[1]).toEqual({ type: 'quote', venue: 'deribit', instrument: BTC_PERP, exchTs: 1000, recvTs: 1, bid: '92283.5', bidSize: '117660.0', ask: '92284.0', askSize: '186520.0' });
+    expect(snap.events[1]).toEqual({ type: 'quote', venue: 'deribit', instrument: BTC_PERP, exchTs: 1000, recvTs: 1, bid: '92283.5', bidSize: '11766.0', ask: '92284.0', askSize: '18652.0' });
     expect(snap.events[2]).toMatchObject({ type: 'status', instrument: BTC_PERP, status: 'ok' });
     // change_id jumps (shared counter); only prev_change_id chains.
     const change = feed(
@@ -484,8 +524,8 @@ describe('deribit book sync', () => {
     );
     expectClean(change);
     expect(change.events.map((e) => e.type)).toEqual(['book', 'quote']);
-    expect(lastBook(change)).toMatchObject({ bids: [['92283.2', '40.0'], ['92283.0', '5000.0'], ['92282.5', '20.0']], asks: [['92284.0', '10.0'], ['92285.0', '2200']], seq: '157' });
-    expect(change.ofType('quote')[0]).toMatchObject({ bid: '92283.2', bidSize: '40.0', ask: '92284.0', askSize: '10.0', exchTs: 1100 });
+    expect(lastBook(change)).toMatchObject({ bids: [['92283.2', '4.0'], ['92283.0', '500.0'], ['92282.5', '2.0']], asks: [['92284.0', '1.0'], ['92285.0', '220']], seq: '157' });
+    expect(change.ofType('quote')[0]).toMatchObject({ bid: '92283.2', bidSize: '4.0', ask: '92284.0', askSize: '1.0', exchTs: 1100 });
     // Ticker quotes are suppressed while the book is the quote source.
     const ticker = feed(p, fixture('ticker-perp-1.json'));
     expect(ticker.events.map((e) => e.type)).toEqual(['mark']);
@@ -493,7 +533,7 @@ describe('deribit book sync', () => {
 
   it('tolerates deletes of absent levels', () => {
     const { p } = subscribed(['BTC-PERPETUAL']);
-    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 1, bids: [['new', '10', '1']], asks: [['new', '11', '1']] }));
+    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 1, bids: [['new', '10', '10']], asks: [['new', '11', '10']] }));
     const io = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 2, prev: 1, bids: [['delete', '9', '0.0']], asks: [['delete', '12.5', '0']] }));
     expectClean(io);
     expect(lastBook(io)).toMatchObject({ bids: [['10', '1']], asks: [['11', '1']], seq: '2' });
@@ -502,26 +542,26 @@ describe('deribit book sync', () => {
 
   it('drops stale and duplicate updates as out_of_sequence without touching the book', () => {
     const { p } = subscribed(['BTC-PERPETUAL']);
-    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 50, bids: [['new', '10', '1']], asks: [['new', '11', '1']] }));
-    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 60, prev: 50, bids: [['change', '10', '2']] }));
+    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 50, bids: [['new', '10', '10']], asks: [['new', '11', '10']] }));
+    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 60, prev: 50, bids: [['change', '10', '20']] }));
     for (const [changeId, prev] of [
       [60, 50],
       [55, 40],
     ] as const) {
-      const io = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId, prev, bids: [['change', '10', '99']] }));
+      const io = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId, prev, bids: [['change', '10', '990']] }));
       expect(io.events).toEqual([]);
       expect(io.letters.map((l) => l.reason)).toEqual(['out_of_sequence']);
     }
-    const next = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 61, prev: 60, asks: [['new', '12', '3']] }));
+    const next = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 61, prev: 60, asks: [['new', '12', '30']] }));
     expect(lastBook(next)).toMatchObject({ bids: [['10', '2']], asks: [['11', '1'], ['12', '3']] });
   });
 
   it('on a gap resyncs only that instrument (unsubscribe + subscribe its book) while another keeps serving', () => {
     const { p } = subscribed(['BTC-PERPETUAL', 'ETH-PERPETUAL']);
-    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 10, bids: [['new', '100', '1']], asks: [['new', '101', '1']] }));
+    feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 10, bids: [['new', '100', '10']], asks: [['new', '101', '10']] }));
     feed(p, bookFrame({ name: 'ETH-PERPETUAL', type: 'snapshot', changeId: 11, bids: [['new', '3000', '1']], asks: [['new', '3001', '1']] }));
 
-    const gap = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 30, prev: 20, bids: [['new', '99', '5']] }));
+    const gap = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 30, prev: 20, bids: [['new', '99', '50']] }));
     expectClean(gap);
     expect(gap.events).toEqual([
       { type: 'status', venue: 'deribit', instrument: BTC_PERP, exchTs: 1790133840000, recvTs: 1, status: 'resyncing', reason: 'gap: prev_change_id 20 != last change_id 10' },
@@ -541,7 +581,7 @@ describe('deribit book sync', () => {
     expect(eth.ofType('quote')[0]).toMatchObject({ ask: '3000.5', askSize: '2' });
 
     // BTC changes in flight from the old subscription are dropped quietly.
-    const inflight = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 32, prev: 30, bids: [['new', '98', '1']] }));
+    const inflight = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 32, prev: 30, bids: [['new', '98', '10']] }));
     expect(inflight.events).toEqual([]);
     expectClean(inflight);
 
@@ -550,11 +590,11 @@ describe('deribit book sync', () => {
     expect(acks.events).toEqual([]);
     expect(feed(p, ack(resync[1]!.id, ['book.BTC-PERPETUAL.100ms'])).letters).toEqual([]);
 
-    const rebuilt = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 40, bids: [['new', '99', '5'], ['new', '98', '1']], asks: [['new', '101', '1']] }));
+    const rebuilt = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'snapshot', changeId: 40, bids: [['new', '99', '50'], ['new', '98', '10']], asks: [['new', '101', '10']] }));
     expect(rebuilt.events.map((e) => e.type)).toEqual(['book', 'quote', 'status']);
     expect(lastBook(rebuilt)).toMatchObject({ bids: [['99', '5'], ['98', '1']], asks: [['101', '1']], seq: '40' });
     expect(rebuilt.ofType('status')[0]).toMatchObject({ instrument: BTC_PERP, status: 'ok' });
-    const chained = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 41, prev: 40, asks: [['new', '100.5', '1']] }));
+    const chained = feed(p, bookFrame({ name: 'BTC-PERPETUAL', type: 'change', changeId: 41, prev: 40, asks: [['new', '100.5', '10']] }));
     expect(chained.ofType('quote')[0]).toMatchObject({ bid: '99', ask: '100.5' });
   });
 

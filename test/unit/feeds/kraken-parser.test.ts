@@ -1,55 +1,28 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { L2Book } from '../../../src/feeds/book.js';
 import { checksumString, krakenChecksum, krakenChecksumOfLevels, krakenChecksumReference } from '../../../src/feeds/kraken/checksum.js';
-import { JsonNumber, readJson } from '../../../src/feeds/kraken/json.js';
 import { createKrakenProtocol, krakenProtocol, krakenSubscribedDepth } from '../../../src/feeds/kraken/index.js';
 import { parseKrakenFrame } from '../../../src/feeds/kraken/parser.js';
-import { formatRfc3339Micros, parseRfc3339Ms } from '../../../src/feeds/kraken/rfc3339.js';
 import { KrakenSymbols, decimalsOfIncrement, deriveKrakenCanonicalId } from '../../../src/feeds/kraken/symbols.js';
-import type { DeadLetterReason, ProtocolIO, VenueProtocol } from '../../../src/feeds/types.js';
-import { InstrumentRegistry, type InstrumentSpec } from '../../../src/portfolio/instruments.js';
-import type { Level, MarketEvent } from '../../../src/risk/events.js';
+import type { VenueProtocol } from '../../../src/feeds/types.js';
+import type { Level } from '../../../src/risk/events.js';
+import { fixtureNames, fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-const FIXTURES = '/work/shared/fixtures/kraken';
-const fixture = (name: string): string => readFileSync(`${FIXTURES}/${name}`, 'utf8');
-const registry = InstrumentRegistry.of((parse(readFileSync('config/instruments.yaml', 'utf8')) as { instruments: InstrumentSpec[] }).instruments);
+const fixture = (name: string): string => sharedFixture('kraken', name);
 
 /** MATIC/USD is not in the universe: its precision (4 / 8, from INDEX.md) comes in as an override. */
 const MATIC = { 'MATIC/USD': { price: 4, qty: 8 } };
-
-interface Recorded {
-  events: MarketEvent[];
-  sent: string[];
-  dead: { reason: DeadLetterReason; detail: string }[];
-  io: ProtocolIO;
-}
-
-function recorder(): Recorded {
-  const r: Recorded = {
-    events: [],
-    sent: [],
-    dead: [],
-    io: {
-      emit: (e) => r.events.push(e),
-      send: (t) => r.sent.push(t),
-      deadLetter: (reason, detail) => r.dead.push({ reason, detail }),
-      requestSnapshot: () => undefined,
-      reconnect: () => undefined,
-    },
-  };
-  return r;
-}
 
 function protocol(bookDepth = 10): VenueProtocol {
   return createKrakenProtocol({ registry, bookDepth, precisions: MATIC });
 }
 
-function feed(p: VenueProtocol, files: string[], recvTs = 5): Recorded {
-  const r = recorder();
-  for (const f of files) p.onMessage(fixture(f), recvTs, r.io);
+function feed(p: VenueProtocol, files: string[], recvTs = 5): Recorder {
+  const r = new Recorder();
+  for (const f of files) p.onMessage(fixture(f), recvTs, r);
   return r;
 }
 
@@ -190,11 +163,11 @@ describe('kraken fixtures -> normalized events', () => {
   });
 
   it('venue errors and the status channel', () => {
-    const r = recorder();
+    const r = new Recorder();
     const p = protocol();
-    p.onMessage('{"error":"Currency pair not supported XBT/USD","method":"subscribe","success":false,"symbol":"XBT/USD","time_in":"2018-11-12T21:14:59.545897Z","time_out":"2018-11-12T21:14:59.545901Z"}', 1, r.io);
+    p.onMessage('{"error":"Currency pair not supported XBT/USD","method":"subscribe","success":false,"symbol":"XBT/USD","time_in":"2018-11-12T21:14:59.545897Z","time_out":"2018-11-12T21:14:59.545901Z"}', 1, r);
     expect(r.dead).toEqual([{ reason: 'venue_error', detail: 'Currency pair not supported XBT/USD (XBT/USD)' }]);
-    p.onMessage('{"channel":"status","data":[{"api_version":"v2","connection_id":13834774380200032777,"system":"online","version":"2.0.0"}],"type":"update"}', 1, r.io);
+    p.onMessage('{"channel":"status","data":[{"api_version":"v2","connection_id":13834774380200032777,"system":"online","version":"2.0.0"}],"type":"update"}', 1, r);
     expect(r.events).toEqual([]);
     expect(r.dead).toHaveLength(1);
   });
@@ -220,7 +193,7 @@ describe('kraken fixture folder coverage', () => {
   };
 
   it('every file in fixtures/kraken is classified and handled as expected', () => {
-    expect(readdirSync(FIXTURES).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(fixtureNames('kraken')).toEqual(Object.keys(EXPECTED).sort());
     for (const [f, outcome] of Object.entries(EXPECTED)) {
       const r = feed(protocol(), [f]);
       const dead = r.dead.map((d) => d.reason);
@@ -293,9 +266,9 @@ describe('kraken checksum', () => {
 
   it('discovers MATIC/USD precision (4, 8) from the snapshot checksum when none is configured', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = recorder();
-    p.onMessage(fixture('book-1.json'), 1, r.io);
-    p.onMessage(fixture('book-2.json'), 2, r.io);
+    const r = new Recorder();
+    p.onMessage(fixture('book-1.json'), 1, r);
+    p.onMessage(fixture('book-2.json'), 2, r);
     expect(r.dead).toEqual([]);
     expect(r.sent).toEqual([]);
     expect(r.events.map((e) => e.type)).toEqual(['status', 'book', 'quote', 'book', 'quote']);
@@ -341,35 +314,5 @@ describe('kraken symbols, precision and protocol shape', () => {
     expect(Object.keys(msgs[0]!)).toEqual(expect.arrayContaining(Object.keys(doc)));
     expect(p.keepalive?.intervalMs).toBe(30_000);
     expect(JSON.parse(p.keepalive!.message())).toEqual({ method: 'ping', req_id: 3 });
-  });
-});
-
-describe('kraken lossless JSON and timestamps', () => {
-  it('keeps number tokens verbatim, including exponent and trailing zeros', () => {
-    const r = readJson('{"a":[0.5660,40.0,1.5e-05,-0,12345678901234567890],"b":"x\\u00e9\\n","__proto__":1}');
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    const v = r.value as Record<string, unknown>;
-    expect((v['a'] as JsonNumber[]).map((n) => n.token)).toEqual(['0.5660', '40.0', '1.5e-05', '-0', '12345678901234567890']);
-    expect(v['b']).toBe('x\u00e9\n');
-    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
-    expect((v['__proto__'] as JsonNumber).token).toBe('1');
-  });
-
-  it('refuses what JSON.parse refuses', () => {
-    for (const bad of ['', '{', '{"a":01}', '{"a":1.}', '[1,]', '{"a":NaN}', '"\u0001"', '{"a":1} x', '[' .repeat(100) + ']'.repeat(100), "{'a':1}"]) {
-      expect(readJson(bad).ok, bad).toBe(false);
-    }
-  });
-
-  it('RFC 3339 with µs and ns fractions, offsets; invalid dates refused', () => {
-    expect(parseRfc3339Ms('2023-10-06T17:35:55.440295Z')).toBe(Date.UTC(2023, 9, 6, 17, 35, 55, 440) + 0.295);
-    expect(parseRfc3339Ms('2023-02-09T20:32:50.714964855Z')).toBe(Date.UTC(2023, 1, 9, 20, 32, 50, 714) + 0.964);
-    expect(parseRfc3339Ms('1970-01-01T00:00:00Z')).toBe(0);
-    expect(parseRfc3339Ms('2023-10-06T19:35:55.5+02:00')).toBe(Date.UTC(2023, 9, 6, 17, 35, 55, 500));
-    expect(parseRfc3339Ms('2023-02-30T00:00:00Z')).toBeNaN();
-    expect(parseRfc3339Ms('2023-10-06 17:35')).toBeNaN();
-    expect(formatRfc3339Micros(Date.UTC(2023, 9, 6, 17, 35, 55, 440) + 0.295)).toBe('2023-10-06T17:35:55.440295Z');
-    expect(formatRfc3339Micros(Date.UTC(2023, 9, 6, 17, 35, 55, 999) + 0.9996)).toBe('2023-10-06T17:35:56.000000Z');
   });
 });

@@ -1,102 +1,29 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { isDecimalString } from '../../../src/feeds/decimal.js';
 import { createKrakenProtocol } from '../../../src/feeds/kraken/index.js';
 import { parseKrakenFrame } from '../../../src/feeds/kraken/parser.js';
 import { KrakenSymbols } from '../../../src/feeds/kraken/symbols.js';
-import type { DeadLetterReason, ProtocolIO, VenueProtocol } from '../../../src/feeds/types.js';
-import { InstrumentRegistry, type InstrumentSpec } from '../../../src/portfolio/instruments.js';
-import type { MarketEvent } from '../../../src/risk/events.js';
+import type { VenueProtocol } from '../../../src/feeds/types.js';
+import { fixture as sharedFixture } from './harness/fixtures.js';
+import { expectJsonDeadLettered, expectTextDeadLettered, expectWellFormed, mutateAt } from './harness/fuzz.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-const FIXTURES = '/work/shared/fixtures/kraken';
-const fixture = (name: string): string => readFileSync(`${FIXTURES}/${name}`, 'utf8');
-const registry = InstrumentRegistry.of((parse(readFileSync('config/instruments.yaml', 'utf8')) as { instruments: InstrumentSpec[] }).instruments);
+const fixture = (name: string): string => sharedFixture('kraken', name);
 const DATA_FIXTURES = ['book-1.json', 'book-2.json', 'trade-1.json', 'trade-2.json', 'ticker-1.json', 'ticker-2.json'];
-
-interface Rec {
-  events: MarketEvent[];
-  sent: string[];
-  dead: DeadLetterReason[];
-  io: ProtocolIO;
-}
-function rec(): Rec {
-  const r: Rec = {
-    events: [],
-    sent: [],
-    dead: [],
-    io: {
-      emit: (e) => r.events.push(e),
-      send: (t) => r.sent.push(t),
-      deadLetter: (reason) => r.dead.push(reason),
-      requestSnapshot: () => undefined,
-      reconnect: () => undefined,
-    },
-  };
-  return r;
-}
 
 /** A protocol with MATIC/USD's book already synchronized (so book-2 mutations hit a live book). */
 function primed(): VenueProtocol {
   const p = createKrakenProtocol({ registry, bookDepth: 10, precisions: { 'MATIC/USD': { price: 4, qty: 8 } } });
-  p.onMessage(fixture('book-1.json'), 0, rec().io);
+  p.onMessage(fixture('book-1.json'), 0, new Recorder());
   return p;
 }
 
-function assertWellFormed(events: readonly MarketEvent[]): void {
-  for (const e of events) {
-    expect(e.venue).toBe('kraken');
-    expect(e.instrument.startsWith('kraken:')).toBe(true);
-    expect(Number.isFinite(e.exchTs)).toBe(true);
-    if (e.type === 'trade') {
-      expect(isDecimalString(e.price) && isDecimalString(e.size)).toBe(true);
-      expect(['buy', 'sell']).toContain(e.side);
-    } else if (e.type === 'book') {
-      for (const [p, q] of [...e.bids, ...e.asks]) expect(isDecimalString(p) && isDecimalString(q)).toBe(true);
-    } else if (e.type === 'quote') {
-      for (const v of [e.bid, e.bidSize, e.ask, e.askSize]) expect(v === null || isDecimalString(v)).toBe(true);
-    }
-  }
-}
-
-/** Replaces the value at a random path of a JSON tree. */
-function mutateAt(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || typeof value !== 'object' || value === null) return replacement;
-  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-  if (entries.length === 0) return replacement;
-  const [key, child] = entries[path[0]! % entries.length]!;
-  const next = mutateAt(child, path.slice(1), replacement);
-  if (Array.isArray(value)) return value.map((v, i) => (i === key ? next : v));
-  return { ...(value as Record<string, unknown>), [key]: next };
-}
-
 describe('kraken robustness (fast-check)', () => {
-  it('arbitrary strings never throw and each yields exactly one dead letter', () => {
-    const p = primed();
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), (text) => {
-        const r = rec();
-        expect(() => p.onMessage(text, 1, r.io)).not.toThrow();
-        expect(r.events).toEqual([]);
-        expect(r.dead).toHaveLength(1);
-      }),
-      { seed: 11, numRuns: 500 },
-    );
-  });
+  it('arbitrary strings never throw and each yields exactly one dead letter', () => expectTextDeadLettered(primed(), 11));
 
-  it('arbitrary JSON values never throw and are refused with a dead letter', () => {
-    const p = primed();
-    fc.assert(
-      fc.property(fc.json(), (text) => {
-        const r = rec();
-        expect(() => p.onMessage(text, 1, r.io)).not.toThrow();
-        expect(r.events).toEqual([]);
-        expect(r.dead).toHaveLength(1);
-      }),
-      { seed: 12, numRuns: 1000 },
-    );
-  });
+  it('arbitrary JSON values never throw and are refused with a dead letter', () => expectJsonDeadLettered(primed(), 12));
 
   it('fixtures truncated or with one character replaced never throw; invalid JSON is dead-lettered', () => {
     fc.assert(
@@ -106,10 +33,10 @@ describe('kraken robustness (fast-check)', () => {
         const i = at % text.length;
         const replaced = text.slice(0, i) + ch + text.slice(i + 1);
         for (const variant of [truncated, replaced]) {
-          const r = rec();
+          const r = new Recorder();
           const p = primed();
-          expect(() => p.onMessage(variant, 1, r.io)).not.toThrow();
-          assertWellFormed(r.events);
+          expect(() => p.onMessage(variant, 1, r)).not.toThrow();
+          expectWellFormed(r.events, 'kraken');
           const frame = parseKrakenFrame(variant, 1, new KrakenSymbols(registry));
           if (frame.kind === 'invalid' || frame.kind === 'venue_error') expect(r.dead).toHaveLength(1);
           else expect(r.events.length + r.dead.length + r.sent.length).toBeGreaterThanOrEqual(frame.kind === 'book' ? 1 : 0);
@@ -123,10 +50,10 @@ describe('kraken robustness (fast-check)', () => {
     fc.assert(
       fc.property(fc.constantFrom(...DATA_FIXTURES), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.jsonValue(), (name, path, replacement) => {
         const mutated = JSON.stringify(mutateAt(JSON.parse(fixture(name)), path, replacement));
-        const r = rec();
+        const r = new Recorder();
         const p = primed();
-        expect(() => p.onMessage(mutated, 1, r.io)).not.toThrow();
-        assertWellFormed(r.events);
+        expect(() => p.onMessage(mutated, 1, r)).not.toThrow();
+        expectWellFormed(r.events, 'kraken');
         const frame = parseKrakenFrame(mutated, 1, new KrakenSymbols(registry));
         const quiet =
           frame.kind === 'heartbeat' || frame.kind === 'pong' || frame.kind === 'ack' || frame.kind === 'system' || ((frame.kind === 'trades' || frame.kind === 'quotes') && frame.events.length === 0);

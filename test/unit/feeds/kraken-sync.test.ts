@@ -3,14 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { krakenChecksumOfLevels } from '../../../src/feeds/kraken/checksum.js';
 import { createKrakenProtocol, krakenNumber } from '../../../src/feeds/kraken/index.js';
 import { MAX_SNAPSHOT_RETRIES } from '../../../src/feeds/kraken/sync.js';
-import type { DeadLetterReason, ProtocolIO, VenueProtocol } from '../../../src/feeds/types.js';
+import type { VenueProtocol } from '../../../src/feeds/types.js';
 import { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
-import type { BookEvent, Level, MarketEvent, StatusEvent } from '../../../src/risk/events.js';
+import type { Level } from '../../../src/risk/events.js';
+import { Recorder } from './harness/recorder.js';
+import { spotSpec } from './harness/registry.js';
 
-const registry = InstrumentRegistry.of([
-  { venue: 'kraken', venueSymbol: 'BTC/USD', kind: 'spot', settlementType: 'linear', base: 'BTC', quote: 'USD', settle: 'USD', underlying: 'BTC', contractSize: '1', tickSize: '0.1', lotSize: '0.00000001' },
-  { venue: 'kraken', venueSymbol: 'ETH/USD', kind: 'spot', settlementType: 'linear', base: 'ETH', quote: 'USD', settle: 'USD', underlying: 'ETH', contractSize: '1', tickSize: '0.01', lotSize: '0.00000001' },
-]);
+const registry = InstrumentRegistry.of([spotSpec('kraken', 'BTC/USD', 'BTC', 'USD', '0.1', '0.00000001'), spotSpec('kraken', 'ETH/USD', 'ETH', 'USD', '0.01', '0.00000001')]);
 const BTC = { price: 1, qty: 8 };
 const ETH = { price: 2, qty: 8 };
 
@@ -52,31 +51,6 @@ function frame(type: 'snapshot' | 'update', symbol: string, bids: Level[], asks:
   return `{"channel":"book","type":"${type}","data":[{"symbol":"${symbol}","bids":${side(bids)},"asks":${side(asks)},"checksum":${checksum},"timestamp":"${ts}"}]}`;
 }
 
-interface Rec {
-  events: MarketEvent[];
-  sent: unknown[];
-  dead: { reason: DeadLetterReason; detail: string }[];
-  io: ProtocolIO;
-}
-function rec(): Rec {
-  const r: Rec = {
-    events: [],
-    sent: [],
-    dead: [],
-    io: {
-      emit: (e) => r.events.push(e),
-      send: (t) => r.sent.push(JSON.parse(t)),
-      deadLetter: (reason, detail) => r.dead.push({ reason, detail }),
-      requestSnapshot: () => undefined,
-      reconnect: () => undefined,
-    },
-  };
-  return r;
-}
-
-const statuses = (r: Rec): { instrument: string; status: string }[] =>
-  r.events.filter((e): e is StatusEvent => e.type === 'status').map((e) => ({ instrument: e.instrument, status: e.status }));
-const books = (r: Rec, instrument: string): BookEvent[] => r.events.filter((e): e is BookEvent => e.type === 'book' && e.instrument === instrument);
 
 /** A 12-level book per side around `mid` (tenths), sizes 1..12 BTC. */
 function ladder(mid: number, step: number, decimals: number): { bids: Level[]; asks: Level[] } {
@@ -89,7 +63,7 @@ function ladder(mid: number, step: number, decimals: number): { bids: Level[]; a
   return { bids, asks };
 }
 
-function start(p: VenueProtocol, r: Rec): { btc: ReferenceBook; eth: ReferenceBook } {
+function start(p: VenueProtocol, r: Recorder): { btc: ReferenceBook; eth: ReferenceBook } {
   p.subscribeMessages(registry.forFeed('kraken'));
   const btc = new ReferenceBook(10);
   const eth = new ReferenceBook(10);
@@ -97,22 +71,22 @@ function start(p: VenueProtocol, r: Rec): { btc: ReferenceBook; eth: ReferenceBo
   const e = ladder(300000, 3, 2);
   btc.load(b.bids, b.asks);
   eth.load(e.bids, e.asks);
-  p.onMessage(frame('snapshot', 'BTC/USD', b.bids, b.asks, btc.checksum(BTC)), 1, r.io);
-  p.onMessage(frame('snapshot', 'ETH/USD', e.bids, e.asks, eth.checksum(ETH)), 1, r.io);
+  p.onMessage(frame('snapshot', 'BTC/USD', b.bids, b.asks, btc.checksum(BTC)), 1, r);
+  p.onMessage(frame('snapshot', 'ETH/USD', e.bids, e.asks, eth.checksum(ETH)), 1, r);
   return { btc, eth };
 }
 
 describe('kraken book sync', () => {
   it('snapshots truncate to the subscribed depth and announce ok once per instrument', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 5 });
-    const r = rec();
+    const r = new Recorder();
     start(p, r);
     expect(r.dead).toEqual([]);
-    expect(statuses(r)).toEqual([
+    expect(r.statuses()).toEqual([
       { instrument: 'kraken:BTC/USD', status: 'ok' },
       { instrument: 'kraken:ETH/USD', status: 'ok' },
     ]);
-    const b = books(r, 'kraken:BTC/USD')[0]!;
+    const b = r.books('kraken:BTC/USD')[0]!;
     expect(b.bids).toEqual([
       ['49999.5', '1.00000000'],
       ['49999.0', '2.00000000'],
@@ -125,7 +99,7 @@ describe('kraken book sync', () => {
 
   it('applies levels in array order (a price repeated in one message) and tolerates deleting absent levels', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = rec();
+    const r = new Recorder();
     const { btc } = start(p, r);
     r.events.length = 0;
     // 49999.5 is set to 7 then deleted; 40000.0 was never in the book.
@@ -135,10 +109,10 @@ describe('kraken book sync', () => {
       ['40000.0', '0'],
     ];
     btc.apply(bids, []);
-    p.onMessage(frame('update', 'BTC/USD', bids, [], btc.checksum(BTC)), 2, r.io);
+    p.onMessage(frame('update', 'BTC/USD', bids, [], btc.checksum(BTC)), 2, r);
     expect(r.dead).toEqual([]);
-    expect(statuses(r)).toEqual([]);
-    const b = books(r, 'kraken:BTC/USD')[0]!;
+    expect(r.statuses()).toEqual([]);
+    const b = r.books('kraken:BTC/USD')[0]!;
     expect(b.bids[0]).toEqual(['49999.0', '2.00000000']);
     expect(b.bids).toHaveLength(9); // 10 kept by truncation, one deleted
     const q = r.events.find((e) => e.type === 'quote')!;
@@ -147,61 +121,61 @@ describe('kraken book sync', () => {
 
   it('a better level pushes the worst out of the window with no delete sent; checksum still verifies', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = rec();
+    const r = new Recorder();
     const { btc } = start(p, r);
     r.events.length = 0;
     const bids: Level[] = [['50000.0', '0.25000000']];
     btc.apply(bids, []);
-    p.onMessage(frame('update', 'BTC/USD', bids, [], btc.checksum(BTC)), 2, r.io);
-    expect(statuses(r)).toEqual([]);
-    const b = books(r, 'kraken:BTC/USD')[0]!;
+    p.onMessage(frame('update', 'BTC/USD', bids, [], btc.checksum(BTC)), 2, r);
+    expect(r.statuses()).toEqual([]);
+    const b = r.books('kraken:BTC/USD')[0]!;
     expect(b.bids[0]).toEqual(['50000.0', '0.25000000']);
     expect(b.bids[9]).toEqual(['49995.5', '9.00000000']);
   });
 
   it('a checksum mismatch resyncs only that instrument: resubscribe, stale updates dropped, the other keeps serving, snapshot -> ok', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = rec();
+    const r = new Recorder();
     const { btc, eth } = start(p, r);
     r.events.length = 0;
     // BTC update with a wrong checksum (as after a lost message).
     const bad: Level[] = [['49999.5', '3.00000000']];
     btc.apply(bad, []);
-    p.onMessage(frame('update', 'BTC/USD', bad, [], (btc.checksum(BTC) + 1) >>> 0), 3, r.io);
-    expect(statuses(r)).toEqual([{ instrument: 'kraken:BTC/USD', status: 'resyncing' }]);
-    expect(books(r, 'kraken:BTC/USD')).toEqual([]);
-    expect(r.sent).toEqual([
+    p.onMessage(frame('update', 'BTC/USD', bad, [], (btc.checksum(BTC) + 1) >>> 0), 3, r);
+    expect(r.statuses()).toEqual([{ instrument: 'kraken:BTC/USD', status: 'resyncing' }]);
+    expect(r.books('kraken:BTC/USD')).toEqual([]);
+    expect(r.sentJson()).toEqual([
       { method: 'unsubscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 }, req_id: 3 },
       { method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10, snapshot: true }, req_id: 4 },
     ]);
     // In-flight BTC updates of the old subscription: dropped, no dead letter, no event.
-    p.onMessage(frame('update', 'BTC/USD', [['49999.5', '4.00000000']], [], 12345), 4, r.io);
+    p.onMessage(frame('update', 'BTC/USD', [['49999.5', '4.00000000']], [], 12345), 4, r);
     // ETH keeps serving meanwhile.
     const ethUpd: Level[] = [['3000.03', '9.00000000']];
     eth.apply([], ethUpd);
-    p.onMessage(frame('update', 'ETH/USD', [], ethUpd, eth.checksum(ETH)), 5, r.io);
-    expect(books(r, 'kraken:BTC/USD')).toEqual([]);
-    expect(books(r, 'kraken:ETH/USD')).toHaveLength(1);
-    expect(books(r, 'kraken:ETH/USD')[0]!.asks[0]).toEqual(['3000.03', '9.00000000']);
+    p.onMessage(frame('update', 'ETH/USD', [], ethUpd, eth.checksum(ETH)), 5, r);
+    expect(r.books('kraken:BTC/USD')).toEqual([]);
+    expect(r.books('kraken:ETH/USD')).toHaveLength(1);
+    expect(r.books('kraken:ETH/USD')[0]!.asks[0]).toEqual(['3000.03', '9.00000000']);
     expect(r.dead).toEqual([]);
     // The fresh snapshot rebuilds BTC and announces ok.
     const fresh = ladder(500100, 5, 1);
     btc.load(fresh.bids, fresh.asks);
-    p.onMessage(frame('snapshot', 'BTC/USD', fresh.bids, fresh.asks, btc.checksum(BTC)), 6, r.io);
-    expect(statuses(r)).toEqual([
+    p.onMessage(frame('snapshot', 'BTC/USD', fresh.bids, fresh.asks, btc.checksum(BTC)), 6, r);
+    expect(r.statuses()).toEqual([
       { instrument: 'kraken:BTC/USD', status: 'resyncing' },
       { instrument: 'kraken:BTC/USD', status: 'ok' },
     ]);
-    const rebuilt = books(r, 'kraken:BTC/USD')[0]!;
+    const rebuilt = r.books('kraken:BTC/USD')[0]!;
     expect(rebuilt.bids[0]).toEqual(['50009.5', '1.00000000']);
     expect(rebuilt.recvTs).toBe(6);
-    expect(r.sent).toHaveLength(2);
+    expect(r.sentJson()).toHaveLength(2);
   });
 
   it('an update before any snapshot is dead-lettered out_of_sequence', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = rec();
-    p.onMessage(frame('update', 'BTC/USD', [['1.0', '1.0']], [], 1), 1, r.io);
+    const r = new Recorder();
+    p.onMessage(frame('update', 'BTC/USD', [['1.0', '1.0']], [], 1), 1, r);
     expect(r.events).toEqual([]);
     expect(r.dead).toEqual([{ reason: 'out_of_sequence', detail: 'book update for BTC/USD before any snapshot' }]);
   });
@@ -209,33 +183,33 @@ describe('kraken book sync', () => {
   it('a snapshot failing its checksum (wrong precision) re-subscribes a bounded number of times', () => {
     // Configured precision 3 dp for BTC/USD while the venue formats 1 dp: every snapshot fails.
     const p = createKrakenProtocol({ registry, bookDepth: 10, precisions: { 'BTC/USD': { price: 3, qty: 8 } } });
-    const r = rec();
+    const r = new Recorder();
     const b = ladder(500000, 5, 1);
     const ref = new ReferenceBook(10);
     ref.load(b.bids, b.asks);
-    for (let i = 0; i < MAX_SNAPSHOT_RETRIES + 2; i++) p.onMessage(frame('snapshot', 'BTC/USD', b.bids, b.asks, ref.checksum(BTC)), i, r.io);
-    expect(statuses(r)).toEqual([{ instrument: 'kraken:BTC/USD', status: 'resyncing' }]);
-    expect(r.sent.filter((m) => (m as { method: string }).method === 'subscribe')).toHaveLength(MAX_SNAPSHOT_RETRIES);
-    expect(books(r, 'kraken:BTC/USD')).toEqual([]);
+    for (let i = 0; i < MAX_SNAPSHOT_RETRIES + 2; i++) p.onMessage(frame('snapshot', 'BTC/USD', b.bids, b.asks, ref.checksum(BTC)), i, r);
+    expect(r.statuses()).toEqual([{ instrument: 'kraken:BTC/USD', status: 'resyncing' }]);
+    expect(r.sentJson().filter((m) => (m as { method: string }).method === 'subscribe')).toHaveLength(MAX_SNAPSHOT_RETRIES);
+    expect(r.books('kraken:BTC/USD')).toEqual([]);
   });
 
   it('status channel: maintenance halts every subscribed instrument; online rebuilds each book', () => {
     const p = createKrakenProtocol({ registry, bookDepth: 10 });
-    const r = rec();
+    const r = new Recorder();
     const { btc } = start(p, r);
     r.events.length = 0;
-    p.onMessage('{"channel":"status","type":"update","data":[{"api_version":"v2","connection_id":1,"system":"maintenance","version":"2.0.0"}]}', 7, r.io);
-    expect(statuses(r)).toEqual([
+    p.onMessage('{"channel":"status","type":"update","data":[{"api_version":"v2","connection_id":1,"system":"maintenance","version":"2.0.0"}]}', 7, r);
+    expect(r.statuses()).toEqual([
       { instrument: 'kraken:BTC/USD', status: 'halted' },
       { instrument: 'kraken:ETH/USD', status: 'halted' },
     ]);
-    p.onMessage('{"channel":"status","type":"update","data":[{"api_version":"v2","connection_id":1,"system":"online","version":"2.0.0"}]}', 8, r.io);
-    expect(r.sent.map((m) => (m as { method: string; params: { symbol: string[] } }).method)).toEqual(['unsubscribe', 'subscribe']);
+    p.onMessage('{"channel":"status","type":"update","data":[{"api_version":"v2","connection_id":1,"system":"online","version":"2.0.0"}]}', 8, r);
+    expect(r.sentJson().map((m) => (m as { method: string; params: { symbol: string[] } }).method)).toEqual(['unsubscribe', 'subscribe']);
     // Updates before the new snapshot are dropped silently; the snapshot announces ok.
-    p.onMessage(frame('update', 'BTC/USD', [['49999.5', '4.00000000']], [], 1), 9, r.io);
-    p.onMessage(frame('snapshot', 'BTC/USD', btc.top('bid', 10), btc.top('ask', 10), btc.checksum(BTC)), 10, r.io);
+    p.onMessage(frame('update', 'BTC/USD', [['49999.5', '4.00000000']], [], 1), 9, r);
+    p.onMessage(frame('snapshot', 'BTC/USD', btc.top('bid', 10), btc.top('ask', 10), btc.checksum(BTC)), 10, r);
     expect(r.dead).toEqual([]);
-    expect(statuses(r).at(-1)).toEqual({ instrument: 'kraken:BTC/USD', status: 'ok' });
+    expect(r.statuses().at(-1)).toEqual({ instrument: 'kraken:BTC/USD', status: 'ok' });
   });
 
   it('property: any sequence of valid updates stays in sync and equals a naive reference book', () => {
@@ -245,11 +219,11 @@ describe('kraken book sync', () => {
       fc.property(fc.array(update, { minLength: 1, maxLength: 40 }), fc.integer({ min: 5, max: 25 }), (updates, bookDepth) => {
         const p = createKrakenProtocol({ registry, bookDepth });
         const depth = bookDepth <= 10 ? 10 : 25;
-        const r = rec();
+        const r = new Recorder();
         const ref = new ReferenceBook(depth);
         const snap = ladder(500000, 5, 1);
         ref.load(snap.bids, snap.asks);
-        p.onMessage(frame('snapshot', 'BTC/USD', snap.bids, snap.asks, ref.checksum(BTC)), 0, r.io);
+        p.onMessage(frame('snapshot', 'BTC/USD', snap.bids, snap.asks, ref.checksum(BTC)), 0, r);
         for (const u of updates) {
           // Bids below 50000, asks above: the book never crosses.
           const toLevel = (base: number, sign: number) => (l: { tick: number; lots: number; frac: number }): Level => [
@@ -259,11 +233,11 @@ describe('kraken book sync', () => {
           const bids = u.bids.map(toLevel(50000, -1));
           const asks = u.asks.map(toLevel(50000, 1));
           ref.apply(bids, asks);
-          p.onMessage(frame('update', 'BTC/USD', bids, asks, ref.checksum(BTC)), 1, r.io);
+          p.onMessage(frame('update', 'BTC/USD', bids, asks, ref.checksum(BTC)), 1, r);
         }
         expect(r.dead).toEqual([]);
-        expect(statuses(r)).toEqual([{ instrument: 'kraken:BTC/USD', status: 'ok' }]);
-        const last = books(r, 'kraken:BTC/USD').at(-1)!;
+        expect(r.statuses()).toEqual([{ instrument: 'kraken:BTC/USD', status: 'ok' }]);
+        const last = r.books('kraken:BTC/USD').at(-1)!;
         const norm = (ls: readonly Level[]): [number, number][] => ls.map((l) => [Number(l[0]), Number(l[1])]);
         expect(norm(last.bids)).toEqual(norm(ref.top('bid', bookDepth)));
         expect(norm(last.asks)).toEqual(norm(ref.top('ask', bookDepth)));

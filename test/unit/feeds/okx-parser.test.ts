@@ -2,51 +2,20 @@
  * OKX: every fixture in /work/shared/fixtures/okx, parsed to asserted values (or recognised as a
  * control frame / venue error / client request), the legacy checksum vectors, symbol derivation.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { L2Book } from '../../../src/feeds/book.js';
 import { okxBookChecksum, okxChecksum, okxChecksumString } from '../../../src/feeds/okx/checksum.js';
 import { OkxParser, type OkxFrame } from '../../../src/feeds/okx/parser.js';
 import { OkxProtocol } from '../../../src/feeds/okx/protocol.js';
 import { deriveOkxCanonicalId } from '../../../src/feeds/okx/symbols.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
 import type { Level, MarketEvent } from '../../../src/risk/events.js';
+import { fixtureNames, fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-const DIR = '/work/shared/fixtures/okx';
 const RECV = 1_700_000_000_123;
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
-
-const fixture = (name: string): string => readFileSync(`${DIR}/${name}`, 'utf8');
-
-class RecordingIO implements ProtocolIO {
-  readonly events: MarketEvent[] = [];
-  readonly sent: string[] = [];
-  readonly letters: { reason: DeadLetterReason; detail: string }[] = [];
-  readonly reconnects: string[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  requestSnapshot(): void {
-    throw new Error('OKX never asks for a REST snapshot');
-  }
-  reconnect(reason: string): void {
-    this.reconnects.push(reason);
-  }
-}
+const fixture = (name: string): string => sharedFixture('okx', name);
 
 function parse(name: string): OkxFrame {
   return new OkxParser({ registry, bookDepth: 10 }).parse(fixture(name), RECV);
@@ -87,7 +56,7 @@ describe('OKX fixtures', () => {
       'subscribe-request-2.json', 'subscribe-response-1.json', 'subscribe-response-2.json', 'tickers-1.json', 'tickers-2.json',
       'trades-1.json', 'trades-2.json',
     ]);
-    expect(readdirSync(DIR).sort()).toEqual([...covered].sort());
+    expect(fixtureNames('okx')).toEqual([...covered].sort());
   });
 
   it('trades-1 (current shape, count/source/seqId): taker side, exact strings, spot base units', () => {
@@ -197,7 +166,7 @@ describe('OKX fixtures', () => {
 
   it('books-1 then books-2 through the protocol: ok, book + quote twice, the update leaves the book unchanged', () => {
     const protocol = new OkxProtocol({ registry, bookDepth: 3 });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'OKX never asks for a REST snapshot' });
     protocol.onMessage(fixture('books-1.json'), RECV, io);
     protocol.onMessage(fixture('books-2.json'), RECV + 1, io);
     const book = (recvTs: number, seq: string): MarketEvent => ({
@@ -228,7 +197,7 @@ describe('OKX fixtures', () => {
       book(RECV + 1, '123457'),
       quote(RECV + 1),
     ]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.sent).toEqual([]);
   });
 
@@ -237,10 +206,10 @@ describe('OKX fixtures', () => {
     expect(parse('pong-1.txt')).toEqual({ kind: 'control', control: 'pong' });
     expect(parse('ping-1.txt')).toEqual({ kind: 'control', control: 'ping' });
     const protocol = new OkxProtocol({ registry, bookDepth: 5 });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'OKX never asks for a REST snapshot' });
     protocol.onMessage('pong', RECV, io);
     expect(io.events).toEqual([]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(protocol.keepalive.message()).toBe(fixture('ping-1.txt'));
     expect(protocol.keepalive.intervalMs).toBeLessThan(30_000);
   });
@@ -254,9 +223,9 @@ describe('OKX fixtures', () => {
     const frame = parse('subscribe-error-1.json');
     expect(frame.kind).toBe('venue_error');
     expect(frame.kind === 'venue_error' && frame.detail.startsWith('code 60012: Invalid request')).toBe(true);
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'OKX never asks for a REST snapshot' });
     new OkxProtocol({ registry, bookDepth: 5 }).onMessage(fixture('subscribe-error-1.json'), RECV, io);
-    expect(io.letters.map((l) => l.reason)).toEqual(['venue_error']);
+    expect(io.dead.map((l) => l.reason)).toEqual(['venue_error']);
   });
 
   it('subscribe-request-1/2 are client requests: the parser refuses them, the protocol sends the same shape', () => {
@@ -277,14 +246,14 @@ describe('OKX fixtures', () => {
   });
 
   it('notice 64008 (service upgrade) asks the session to reconnect', () => {
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'OKX never asks for a REST snapshot' });
     new OkxProtocol({ registry, bookDepth: 5 }).onMessage(
       '{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a4d3ae55"}',
       RECV,
       io,
     );
     expect(io.reconnects).toEqual(['okx notice 64008: The connection will soon be closed for a service upgrade. Please reconnect.']);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
   });
 });
 

@@ -3,89 +3,24 @@
  * refused input is dead-lettered, anything accepted is well-formed (exact plain decimals, canonical
  * ids, integer timestamps).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { OkxProtocol } from '../../../src/feeds/okx/protocol.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
-import type { MarketEvent } from '../../../src/risk/events.js';
+import { fixture, fixtureNames } from './harness/fixtures.js';
+import { applyEdits, isJson, isPlainWellFormed, mutateLeaf } from './harness/fuzz.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
-const DIR = '/work/shared/fixtures/okx';
-const fixtures = readdirSync(DIR)
+const fixtures = fixtureNames('okx')
   .filter((f) => f.endsWith('.json') && !f.includes('testvector') && !f.includes('request'))
-  .map((f) => readFileSync(`${DIR}/${f}`, 'utf8').trimEnd());
+  .map((f) => fixture('okx', f).trimEnd());
+/** What an accepted frame may emit: OKX events; options are not subscribed. */
+const WELL_FORMED = { prefix: 'okx:', options: false };
 
-class CountingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  letters: DeadLetterReason[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(): void {}
-  deadLetter(reason: DeadLetterReason): void {
-    this.letters.push(reason);
-  }
-  requestSnapshot(): void {}
-  reconnect(): void {}
-}
-
-const PLAIN_UNSIGNED = /^\d+(\.\d+)?$/;
-const PLAIN_SIGNED = /^-?\d+(\.\d+)?$/;
-
-function wellFormed(event: MarketEvent): boolean {
-  if (!event.instrument.startsWith('okx:') || !Number.isSafeInteger(event.exchTs) || event.exchTs < 0) return false;
-  switch (event.type) {
-    case 'trade':
-      return PLAIN_UNSIGNED.test(event.price) && PLAIN_UNSIGNED.test(event.size) && (event.side === 'buy' || event.side === 'sell') && event.tradeId.length > 0;
-    case 'quote':
-      return [event.bid, event.bidSize, event.ask, event.askSize].every((v) => v === null || PLAIN_UNSIGNED.test(v));
-    case 'book':
-      return [...event.bids, ...event.asks].every(([p, s]) => PLAIN_UNSIGNED.test(p) && PLAIN_UNSIGNED.test(s));
-    case 'mark':
-      return (
-        (event.markPrice === undefined || PLAIN_UNSIGNED.test(event.markPrice)) &&
-        (event.fundingRate === undefined || PLAIN_SIGNED.test(event.fundingRate)) &&
-        (event.nextFundingTs === undefined || Number.isSafeInteger(event.nextFundingTs))
-      );
-    case 'status':
-      return true;
-    case 'option':
-      return false;
-  }
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function run(protocol: OkxProtocol, raw: string): CountingIO {
-  const io = new CountingIO();
+function run(protocol: OkxProtocol, raw: string): Recorder {
+  const io = new Recorder();
   protocol.onMessage(raw, 1, io);
   return io;
-}
-
-/** Replaces the value at a random leaf of the first data element (or the envelope) with `value`. */
-function mutateLeaf(raw: string, pick: number, value: unknown): string {
-  const message = JSON.parse(raw) as Record<string, unknown>;
-  const data = Array.isArray(message['data']) ? (message['data'][0] as Record<string, unknown> | undefined) : undefined;
-  const target: Record<string, unknown> = data ?? message;
-  const keys = Object.keys(target);
-  if (keys.length === 0) return raw;
-  target[keys[pick % keys.length]!] = value;
-  return JSON.stringify(message);
 }
 
 describe('OKX robustness', () => {
@@ -95,7 +30,7 @@ describe('OKX robustness', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
         fc.pre(text !== 'ping' && text !== 'pong');
         const io = run(protocol, text);
-        expect(io.letters).toHaveLength(1);
+        expect(io.reasons()).toHaveLength(1);
         expect(io.events).toEqual([]);
       }),
       { seed: 424242, numRuns: 2000 },
@@ -107,7 +42,7 @@ describe('OKX robustness', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const io = run(protocol, JSON.stringify(value) ?? 'null');
-        expect(io.letters).toHaveLength(1);
+        expect(io.reasons()).toHaveLength(1);
         expect(io.events).toEqual([]);
       }),
       { seed: 31337, numRuns: 1000 },
@@ -119,7 +54,7 @@ describe('OKX robustness', () => {
     fc.assert(
       fc.property(fc.constantFrom(...fixtures), fc.double({ min: 0, max: 0.999, noNaN: true }), (raw, cut) => {
         const io = run(protocol, raw.slice(0, Math.floor(raw.length * cut)));
-        expect(io.letters).toEqual(['invalid_json']);
+        expect(io.reasons()).toEqual(['invalid_json']);
       }),
       { seed: 77, numRuns: 500 },
     );
@@ -131,15 +66,11 @@ describe('OKX robustness', () => {
         fc.constantFrom(...fixtures),
         fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 5 }),
         (raw, edits) => {
-          let text = raw;
-          for (const [at, insert, remove] of edits) {
-            const i = at % (text.length + 1);
-            text = text.slice(0, i) + insert + text.slice(i + remove);
-          }
+          const text = applyEdits(raw, edits);
           const protocol = new OkxProtocol({ registry, bookDepth: 10 });
           const io = run(protocol, text);
-          for (const event of io.events) expect(wellFormed(event)).toBe(true);
-          if (!isJson(text) && text !== 'ping' && text !== 'pong') expect(io.letters).toEqual(['invalid_json']);
+          for (const event of io.events) expect(isPlainWellFormed(event, WELL_FORMED)).toBe(true);
+          if (!isJson(text) && text !== 'ping' && text !== 'pong') expect(io.reasons()).toEqual(['invalid_json']);
         },
       ),
       { seed: 99, numRuns: 2000 },
@@ -151,7 +82,7 @@ describe('OKX robustness', () => {
       fc.property(fc.constantFrom(...fixtures), fc.nat(), fc.jsonValue(), (raw, pick, value) => {
         const protocol = new OkxProtocol({ registry, bookDepth: 10 });
         const io = run(protocol, mutateLeaf(raw, pick, value));
-        for (const event of io.events) expect(wellFormed(event)).toBe(true);
+        for (const event of io.events) expect(isPlainWellFormed(event, WELL_FORMED)).toBe(true);
       }),
       { seed: 2024, numRuns: 2000 },
     );
@@ -159,10 +90,10 @@ describe('OKX robustness', () => {
 
   it('keeps running after garbage: a valid frame after 100 bad ones still parses', () => {
     const protocol = new OkxProtocol({ registry, bookDepth: 10 });
-    const io = new CountingIO();
+    const io = new Recorder();
     for (let i = 0; i < 100; i++) protocol.onMessage(`{"arg":{"channel":"trades"},"data":[${i}`, 1, io);
     protocol.onMessage(fixtures.find((f) => f.includes('"trades"'))!, 2, io);
-    expect(io.letters).toHaveLength(100);
+    expect(io.reasons()).toHaveLength(100);
     expect(io.events.map((e) => e.type)).toEqual(['trade']);
   });
 });

@@ -3,84 +3,32 @@
  * simulator sends parses through OkxProtocol back to the values the sim ticks carried (trades,
  * marks, funding, and books equal to the market's book with legacy checksums verified).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { simSectionSchema } from '../../../src/config/feeds.js';
-import { loadConfig } from '../../../src/config/load.js';
 import { OkxProtocol } from '../../../src/feeds/okx/protocol.js';
 import { OkxSimVenue } from '../../../src/feeds/okx/sim.js';
-import { DEFAULT_CALIBRATION } from '../../../src/feeds/sim/calibration.js';
-import { SimMarket } from '../../../src/feeds/sim/market.js';
-import type { SimClient } from '../../../src/feeds/sim/types.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { Instrument, InstrumentRegistry } from '../../../src/portfolio/instruments.js';
+import type { SimMarket } from '../../../src/feeds/sim/market.js';
+import type { Instrument } from '../../../src/portfolio/instruments.js';
 import type { BookEvent, MarketEvent } from '../../../src/risk/events.js';
+import { fixture as sharedFixture } from './harness/fixtures.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
+import { FakeClient, seededMarket } from './harness/sim.js';
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
 const instruments = registry.forFeed('okx');
-const fixture = (name: string): string => readFileSync(`/work/shared/fixtures/okx/${name}`, 'utf8');
+const fixture = (name: string): string => sharedFixture('okx', name);
 
 function market(seed = 11): SimMarket {
-  const defaults = simSectionSchema.parse({});
-  const r = SimMarket.create({
-    instruments,
-    seed,
-    startMs: Date.parse('2026-11-25T00:00:00Z'),
-    model: { ...defaults.model, calibration: DEFAULT_CALIBRATION },
-    flow: { ...defaults.flow, messagesPerSecond: 5_000 },
-    book: defaults.book,
-  });
-  if (!r.ok) throw new Error(r.errors.join('\n'));
-  return r.market;
+  return seededMarket(instruments, { seed, startMs: Date.parse('2026-11-25T00:00:00Z'), messagesPerSecond: 5_000 });
 }
 
-class FakeClient implements SimClient {
-  readonly url = new URL('ws://sim/ws/v5/public');
-  readonly frames: string[] = [];
-  closed: number | undefined;
-  constructor(readonly id: number) {}
-  send(text: string): void {
-    this.frames.push(text);
-  }
-  close(code?: number): void {
-    this.closed = code ?? 1000;
-  }
-  take(): string[] {
-    return this.frames.splice(0, this.frames.length);
-  }
-}
-
-class RecordingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  letters: { reason: DeadLetterReason; detail: string }[] = [];
-  sent: string[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  reconnects: string[] = [];
-  requestSnapshot(): void {}
-  reconnect(reason: string): void {
-    this.reconnects.push(reason);
-  }
-}
+const okxClient = (id: number): FakeClient => new FakeClient(id, '/ws/v5/public');
 
 const byId = (id: string): Instrument => registry.byCanonical(id)!;
 
 describe('OKX simulator answers', () => {
   it('ping-1 -> pong-1 (text frames)', () => {
     const venue = new OkxSimVenue(market());
-    const client = new FakeClient(1);
+    const client = okxClient(1);
     venue.onClientMessage(client, fixture('ping-1.txt'));
     expect(client.take()).toEqual([fixture('pong-1.txt')]);
   });
@@ -88,7 +36,7 @@ describe('OKX simulator answers', () => {
   it('subscribe-request-1 -> the ack of subscribe-response-1 (id echoed, connId) and a books snapshot', () => {
     const m = market();
     const venue = new OkxSimVenue(m);
-    const client = new FakeClient(1);
+    const client = okxClient(1);
     venue.onClientMessage(client, fixture('subscribe-request-1.json'));
     const [ack, snapshot] = client.take().map((f) => JSON.parse(f) as Record<string, unknown>);
     const expected = JSON.parse(fixture('subscribe-response-1.json')) as Record<string, unknown>;
@@ -104,7 +52,7 @@ describe('OKX simulator answers', () => {
 
   it('subscribe-request-2 (tickers, not simulated, unknown instruments) -> one 60018 error per arg', () => {
     const venue = new OkxSimVenue(market());
-    const client = new FakeClient(1);
+    const client = okxClient(1);
     venue.onClientMessage(client, fixture('subscribe-request-2.json'));
     const frames = client.take().map((f) => JSON.parse(f) as Record<string, unknown>);
     expect(frames.map((f) => [f['event'], f['code']])).toEqual([
@@ -118,7 +66,7 @@ describe('OKX simulator answers', () => {
 
   it('a malformed request -> error 60012, as subscribe-error-1', () => {
     const venue = new OkxSimVenue(market());
-    const client = new FakeClient(1);
+    const client = okxClient(1);
     venue.onClientMessage(client, '{"op": "subscribe", "argss":[{ "channel" : "books", "instId" : "BTC-USD-191227"}]}');
     const [error] = client.take().map((f) => JSON.parse(f) as Record<string, unknown>);
     const expected = JSON.parse(fixture('subscribe-error-1.json')) as Record<string, unknown>;
@@ -129,9 +77,9 @@ describe('OKX simulator answers', () => {
 
   it('announceShutdown sends the 64008 notice, which the protocol turns into a reconnect', () => {
     const venue = new OkxSimVenue(market());
-    const client = new FakeClient(1);
+    const client = okxClient(1);
     venue.announceShutdown(client);
-    const io = new RecordingIO();
+    const io = new Recorder();
     new OkxProtocol({ registry, bookDepth: 5 }).onMessage(client.take()[0]!, 1, io);
     expect(io.reconnects).toHaveLength(1);
     expect(io.reconnects[0]).toContain('64008');
@@ -143,11 +91,11 @@ describe('OKX simulator round trip', () => {
     const m = market(5);
     const venue = new OkxSimVenue(m);
     const protocol = new OkxProtocol({ registry, bookDepth: 5 });
-    const client = new FakeClient(1);
-    const io = new RecordingIO();
+    const client = okxClient(1);
+    const io = new Recorder();
     for (const frame of protocol.subscribeMessages(instruments)) venue.onClientMessage(client, frame);
     for (const frame of client.take()) protocol.onMessage(frame, 0, io);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.events.filter((e) => e.type === 'status').map((e) => e.instrument).sort()).toEqual(instruments.map((i) => i.id).sort());
 
     let trades = 0;
@@ -191,7 +139,7 @@ describe('OKX simulator round trip', () => {
         }
       });
     }
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(protocol.parser.fundingIntervalMs('BTC-USDT-SWAP')).toBe(8 * 3_600_000);
     expect(trades).toBeGreaterThan(50);
     expect(marks).toBeGreaterThan(10);
@@ -203,8 +151,8 @@ describe('OKX simulator round trip', () => {
     const m = market(9);
     const venue = new OkxSimVenue(m);
     const protocol = new OkxProtocol({ registry, bookDepth: 5 });
-    const client = new FakeClient(1);
-    const io = new RecordingIO();
+    const client = okxClient(1);
+    const io = new Recorder();
     const pump = (): void => {
       for (const frame of client.take()) protocol.onMessage(frame, 0, io);
       for (const frame of io.sent.splice(0, io.sent.length)) venue.onClientMessage(client, frame);
@@ -231,6 +179,6 @@ describe('OKX simulator round trip', () => {
       const books = io.events.filter((e): e is BookEvent => e.type === 'book' && e.instrument === btc.id);
       expect(books.at(-1)!.bids).toEqual(m.book(btc).bids.slice(0, 5));
     }
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
   });
 });

@@ -5,52 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { okxChecksum } from '../../../src/feeds/okx/checksum.js';
 import { OkxProtocol } from '../../../src/feeds/okx/protocol.js';
-import type { DeadLetterReason, ProtocolIO } from '../../../src/feeds/types.js';
-import type { InstrumentRegistry } from '../../../src/portfolio/instruments.js';
-import type { BookEvent, Level, MarketEvent, StatusEvent } from '../../../src/risk/events.js';
+import type { Level, StatusEvent } from '../../../src/risk/events.js';
+import { Recorder } from './harness/recorder.js';
+import { shippedRegistry as registry } from './harness/registry.js';
 
-function loadRegistry(): InstrumentRegistry {
-  const result = loadConfig('config');
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.config.registry;
-}
-const registry = loadRegistry();
-
-class RecordingIO implements ProtocolIO {
-  events: MarketEvent[] = [];
-  sent: string[] = [];
-  letters: { reason: DeadLetterReason; detail: string }[] = [];
-  emit(event: MarketEvent): void {
-    this.events.push(event);
-  }
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  deadLetter(reason: DeadLetterReason, detail: string): void {
-    this.letters.push({ reason, detail });
-  }
-  requestSnapshot(): void {
-    throw new Error('not used by OKX');
-  }
-  reconnects: string[] = [];
-  reconnect(reason: string): void {
-    this.reconnects.push(reason);
-  }
-  clear(): void {
-    this.events = [];
-    this.sent = [];
-    this.letters = [];
-  }
-  books(instrument: string): BookEvent[] {
-    return this.events.filter((e): e is BookEvent => e.type === 'book' && e.instrument === instrument);
-  }
-  statuses(): { instrument: string; status: string }[] {
-    return this.events.filter((e): e is StatusEvent => e.type === 'status').map((e) => ({ instrument: e.instrument, status: e.status }));
-  }
-}
 
 interface BookFrame {
   instId: string;
@@ -84,9 +44,9 @@ function frame(f: BookFrame, channel = 'books'): string {
 const BTC = 'okx:BTC/USDT';
 const ETH = 'okx:ETH/USDT';
 
-function started(bookDepth = 5): { protocol: OkxProtocol; io: RecordingIO } {
+function started(bookDepth = 5): { protocol: OkxProtocol; io: Recorder } {
   const protocol = new OkxProtocol({ registry, bookDepth });
-  const io = new RecordingIO();
+  const io = new Recorder({ forbidSnapshots: 'not used by OKX' });
   protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'snapshot', bids: [['100', '1'], ['99', '2']], asks: [['101', '1'], ['102', '3']], seqId: 10, prevSeqId: -1 }), 1, io);
   protocol.onMessage(frame({ instId: 'ETH-USDT', action: 'snapshot', bids: [['10', '5']], asks: [['11', '5']], seqId: 500, prevSeqId: -1 }), 2, io);
   return { protocol, io };
@@ -100,7 +60,7 @@ describe('OKX book sync', () => {
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [], asks: [], seqId: 15, prevSeqId: 15 }), 4, io);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [], asks: [['101', '0']], seqId: 3, prevSeqId: 15 }), 5, io);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['100.5', '7']], asks: [], seqId: 5, prevSeqId: 3 }), 6, io);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.sent).toEqual([]);
     expect(io.statuses()).toEqual([]);
     const books = io.books(BTC);
@@ -135,7 +95,7 @@ describe('OKX book sync', () => {
     protocol.onMessage(frame({ instId: 'ETH-USDT', action: 'update', bids: [['10', '6']], asks: [], seqId: 501, prevSeqId: 500 }), 5, io);
     expect(io.books(BTC)).toEqual([]);
     expect(io.books(ETH).map((b) => b.bids)).toEqual([[['10', '6']]]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     io.clear();
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'snapshot', bids: [['98', '1']], asks: [['103', '1']], seqId: 40, prevSeqId: -1 }), 6, io);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['98.5', '2']], asks: [], seqId: 41, prevSeqId: 40 }), 7, io);
@@ -152,7 +112,7 @@ describe('OKX book sync', () => {
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['100', '4']], asks: [], seqId: 11, prevSeqId: 10 }), 3, io);
     io.clear();
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['100', '4']], asks: [], seqId: 11, prevSeqId: 10 }), 4, io);
-    expect(io.letters).toEqual([{ reason: 'out_of_sequence', detail: 'stale update prevSeqId 10 seqId 11, book at 11' }]);
+    expect(io.dead).toEqual([{ reason: 'out_of_sequence', detail: 'stale update prevSeqId 10 seqId 11, book at 11' }]);
     expect(io.events).toEqual([]);
     expect(io.sent).toEqual([]);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [], asks: [['101', '5']], seqId: 12, prevSeqId: 11 }), 5, io);
@@ -164,13 +124,13 @@ describe('OKX book sync', () => {
     io.clear();
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['42', '0']], asks: [['4242', '0']], seqId: 11, prevSeqId: 10 }), 3, io);
     expect(io.statuses()).toEqual([]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
     expect(io.books(BTC)[0]).toMatchObject({ bids: [['100', '1'], ['99', '2']], asks: [['101', '1'], ['102', '3']] });
   });
 
   it('verifies a nonzero legacy checksum; a mismatch resyncs that instrument', () => {
     const protocol = new OkxProtocol({ registry, bookDepth: 5 });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'not used by OKX' });
     const bids: Level[] = [['3366.1', '7'], ['3366', '6']];
     const asks: Level[] = [['3366.8', '9'], ['3368', '8']];
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'snapshot', bids, asks, seqId: 1, prevSeqId: -1, checksum: -1881014294 }), 1, io);
@@ -190,7 +150,7 @@ describe('OKX book sync', () => {
 
   it('books50-l2-tbt keeps at most 50 levels per side (OKX sends no delete for a level pushed out)', () => {
     const protocol = new OkxProtocol({ registry, bookDepth: 60 });
-    const io = new RecordingIO();
+    const io = new Recorder({ forbidSnapshots: 'not used by OKX' });
     const bids = Array.from({ length: 50 }, (_, i): Level => [String(1000 - i), '1']);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'snapshot', bids, asks: [['2000', '1']], seqId: 1, prevSeqId: -1 }, 'books50-l2-tbt'), 1, io);
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['1000.5', '1']], asks: [], seqId: 2, prevSeqId: 1 }, 'books50-l2-tbt'), 2, io);
@@ -228,7 +188,7 @@ describe('OKX book sync', () => {
     io.clear();
     protocol.onMessage(frame({ instId: 'BTC-USDT', action: 'update', bids: [['100', '4']], asks: [], seqId: 11, prevSeqId: 10 }), 3, io);
     expect(io.events).toEqual([]);
-    expect(io.letters).toEqual([]);
+    expect(io.dead).toEqual([]);
   });
 
   it('matches a naive reference book over random update streams, with legacy checksums verified (seeded)', () => {
@@ -237,7 +197,7 @@ describe('OKX book sync', () => {
     fc.assert(
       fc.property(fc.array(updateArb, { minLength: 1, maxLength: 40 }), (updates) => {
         const protocol = new OkxProtocol({ registry, bookDepth: 400 });
-        const io = new RecordingIO();
+        const io = new Recorder({ forbidSnapshots: 'not used by OKX' });
         // Reference: bids below 100, asks above 100, a Map per side.
         const refBids = new Map<string, string>([['99', '1']]);
         const refAsks = new Map<string, string>([['101', '1']]);
@@ -255,7 +215,7 @@ describe('OKX book sync', () => {
           seq++;
         }
         expect(io.statuses().filter((s) => s.status !== 'ok')).toEqual([]);
-        expect(io.letters).toEqual([]);
+        expect(io.dead).toEqual([]);
         const last = io.books(BTC).at(-1)!;
         expect(last.bids).toEqual(sorted(refBids, true));
         expect(last.asks).toEqual(sorted(refAsks, false));

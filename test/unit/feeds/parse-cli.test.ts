@@ -140,7 +140,8 @@ describe('keel parse: deribit', () => {
       fundingRate: '0.0001423032929843748',
     });
     expect(run.out[1]).toMatchObject({ markIv: '0.7657', markPrice: '0.15670957', bidIv: '0.7584', ts: 1626993722931 });
-    expect(run.out[9]).toMatchObject({ type: 'trade', price: '92294.5', size: '10.0', side: 'sell', tradeId: '403691824', ts: 1765531356452 });
+    // 10.0 USD of BTC-PERPETUAL: one contract of 10 USD.
+    expect(run.out[9]).toMatchObject({ type: 'trade', price: '92294.5', size: '1.0', side: 'sell', tradeId: '403691824', ts: 1765531356452 });
   });
 
   it('is reproducible: the same input gives byte-identical output', async () => {

@@ -1,24 +1,68 @@
 /**
- * A strict JSON reader for Deribit frames that keeps every number as its exact source token.
+ * The one strict JSON reader of the feeds stage that keeps every number as its exact source token.
  *
- * Why not JSON.parse: Deribit sends prices, sizes, IVs and funding as JSON numbers, sometimes in
- * exponent form (`1.423e-4`, `2.2e3`). JSON.parse rounds each to a double and Node 20's reviver
- * cannot see the source text, so the exact decimal would be lost. Here a number becomes the token
- * string itself (`"92284.0"`, `"1.423e-4"`); callers normalize it with `decimalFromJsonNumberToken`.
- * A JSON string stays a string, so numeric fields sent as strings ("0.5") read the same way, and
- * words such as `"expired"` simply fail the decimal check.
+ * Why not JSON.parse: venues send prices, sizes, IVs and funding as JSON numbers (Kraken v2,
+ * Deribit, sometimes in exponent form: `1.423e-4`, `2.2e3`), and ids and times beyond 2^53.
+ * JSON.parse rounds each number to a double and Node 20's reviver cannot see the source text (that
+ * arrived with V8 11.4 / Node 21+), so the exact decimal would be lost. Here a number keeps the
+ * token the sender wrote (`92284.0`, `1.423e-4`, `0.5660`); callers normalize it with
+ * `decimalFromJsonNumberToken` / `normalizeDecimal` (decimal.ts).
+ *
+ * One grammar, three shapes of result, chosen per reader because the adapters walk their trees
+ * differently:
+ *   - `maps()`: objects are Maps and numbers are their token strings (Deribit). Maps are cheaper
+ *     to build key by key than plain objects and have no prototype; a numeric field sent as a
+ *     JSON string reads the same way as one sent as a number.
+ *   - `records()`: plain objects and token strings: exactly what `JSON.parse` gives once every
+ *     number is quoted (Binance's decoder; the OKX and Bybit parsers when a decimal arrived as a
+ *     number), so code written against JSON.parse reads it unchanged.
+ *   - `taggedRecords()`: plain objects, numbers as `JsonNumber` (Kraken; Coinbase when a decimal
+ *     arrived as a number), for parsers that tell a number from a string holding digits.
  *
  * Grammar is RFC 8259 (no comments, trailing commas, NaN/Infinity or raw control characters; one
- * value per text). Depth is capped so hostile input cannot exhaust the stack. Objects come back
- * as Maps (no prototype to pollute). The reader is reused per connection (no per-frame closures);
- * errors come back as `undefined` plus `error`.
+ * value per text); a property test checks it accepts exactly what JSON.parse accepts. Nesting is
+ * capped so hostile input cannot exhaust the stack. A repeated key keeps the last value and a
+ * `__proto__` key is plain data, both as JSON.parse does. A reader is reused per connection (no
+ * per-frame closures); errors come back as `undefined` plus `error`, never as a throw.
  */
 
+/** A JSON number kept as the exact token the sender wrote (`taggedRecords()` readers). */
+export class JsonNumber {
+  constructor(readonly token: string) {}
+}
+
+/** What a `maps()` reader returns: Map objects, numbers as their token text. */
 export type JsonValue = string | boolean | null | JsonValue[] | JsonObject;
 /** Objects are Maps: cheaper to build key by key than plain objects, and no prototype keys. */
 export type JsonObject = Map<string, JsonValue>;
 
-const MAX_DEPTH = 32;
+/** What a `records()` reader returns: JSON.parse's shape with every number as its token text. */
+export type RecordJsonValue = string | boolean | null | RecordJsonValue[] | { [key: string]: RecordJsonValue };
+
+/** What a `taggedRecords()` reader returns: plain objects, numbers as `JsonNumber`. */
+export type TaggedJsonValue = string | boolean | null | JsonNumber | TaggedJsonValue[] | TaggedJsonObject;
+export interface TaggedJsonObject {
+  [key: string]: TaggedJsonValue;
+}
+
+export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
+  return v instanceof Map;
+}
+
+export function isTaggedJsonObject(v: TaggedJsonValue | undefined): v is TaggedJsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+}
+
+/** How a reader builds objects and numbers, fixed when it is made. */
+interface ResultShape {
+  readonly objectsAsMaps: boolean;
+  readonly taggedNumbers: boolean;
+  readonly maxDepth: number;
+}
+
+/** Deribit's frames nest 5 deep at most; 32 leaves room without letting hostile input recurse far. */
+const MAP_READER_MAX_DEPTH = 32;
+const RECORD_READER_MAX_DEPTH = 64;
 
 const CH_TAB = 9;
 const CH_LF = 10;
@@ -45,14 +89,25 @@ const CH_RBRACE = 125;
 
 class JsonSyntaxError extends Error {}
 
-export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
-  return v instanceof Map;
-}
-
-/** Distinct keys remembered (Deribit frames use a few dozen); beyond it keys are sliced each time. */
+/** Distinct keys remembered (venue frames use a few dozen); beyond it keys are sliced each time. */
 const MAX_CACHED_KEYS = 512;
 
-export class ExactJsonReader {
+export class ExactJsonReader<Value> {
+  /** Map objects, numbers as token strings (Deribit). */
+  static maps(): ExactJsonReader<JsonValue> {
+    return new ExactJsonReader<JsonValue>({ objectsAsMaps: true, taggedNumbers: false, maxDepth: MAP_READER_MAX_DEPTH });
+  }
+
+  /** Plain objects, numbers as token strings: JSON.parse's shape, exact (Binance, OKX, Bybit). */
+  static records(): ExactJsonReader<RecordJsonValue> {
+    return new ExactJsonReader<RecordJsonValue>({ objectsAsMaps: false, taggedNumbers: false, maxDepth: RECORD_READER_MAX_DEPTH });
+  }
+
+  /** Plain objects, numbers as `JsonNumber` (Kraken, Coinbase). */
+  static taggedRecords(): ExactJsonReader<TaggedJsonValue> {
+    return new ExactJsonReader<TaggedJsonValue>({ objectsAsMaps: false, taggedNumbers: true, maxDepth: RECORD_READER_MAX_DEPTH });
+  }
+
   private text = '';
   private pos = 0;
   /**
@@ -64,8 +119,10 @@ export class ExactJsonReader {
   /** Why the last `read` returned undefined. */
   error = '';
 
+  private constructor(private readonly shape: ResultShape) {}
+
   /** Parses one JSON text; undefined (with `error` set) when it is not valid JSON. Never throws. */
-  read(text: string): JsonValue | undefined {
+  read(text: string): Value | undefined {
     this.text = text;
     this.pos = 0;
     this.error = '';
@@ -74,7 +131,8 @@ export class ExactJsonReader {
       const value = this.value(0);
       this.skipWhitespace();
       if (this.pos !== text.length) this.fail('unexpected data after the value');
-      return value;
+      // The shape flags decided how every node was built, so the tree is a `Value`.
+      return value as Value;
     } catch (err) {
       // JsonSyntaxError, or a RangeError from a pathological input: bad input either way.
       this.error = err instanceof Error ? err.message : 'unreadable JSON';
@@ -100,12 +158,15 @@ export class ExactJsonReader {
     this.pos = i;
   }
 
-  private value(depth: number): JsonValue {
+  private value(depth: number): unknown {
     const c = this.text.charCodeAt(this.pos);
     if (c === CH_QUOTE) return this.string();
     if (c === CH_LBRACE) return this.object(depth + 1);
     if (c === CH_LBRACKET) return this.array(depth + 1);
-    if (c === CH_MINUS || (c >= CH_ZERO && c <= CH_NINE)) return this.number();
+    if (c === CH_MINUS || (c >= CH_ZERO && c <= CH_NINE)) {
+      const token = this.number();
+      return this.shape.taggedNumbers ? new JsonNumber(token) : token;
+    }
     if (c === CH_T) return this.literal('true', true);
     if (c === CH_F) return this.literal('false', false);
     if (c === CH_N) return this.literal('null', null);
@@ -118,10 +179,11 @@ export class ExactJsonReader {
     return result;
   }
 
-  private object(depth: number): JsonObject {
-    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+  /** A JSON object as a Map or a plain record, per the reader's shape. */
+  private object(depth: number): Map<string, unknown> | Record<string, unknown> {
+    if (depth > this.shape.maxDepth) this.fail('nesting too deep');
+    const out: Map<string, unknown> | Record<string, unknown> = this.shape.objectsAsMaps ? new Map<string, unknown>() : {};
     const s = this.text;
-    const out: JsonObject = new Map();
     this.pos++; // {
     this.skipWhitespace();
     if (s.charCodeAt(this.pos) === CH_RBRACE) {
@@ -135,8 +197,7 @@ export class ExactJsonReader {
       if (s.charCodeAt(this.pos) !== CH_COLON) this.fail("expected ':'");
       this.pos++;
       this.skipWhitespace();
-      const v = this.value(depth);
-      out.set(key, v); // a repeated key keeps the last value, as JSON.parse does
+      putMember(out, key, this.value(depth));
       this.skipWhitespace();
       const c = s.charCodeAt(this.pos);
       if (c === CH_COMMA) {
@@ -152,10 +213,10 @@ export class ExactJsonReader {
     }
   }
 
-  private array(depth: number): JsonValue[] {
-    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+  private array(depth: number): unknown[] {
+    if (depth > this.shape.maxDepth) this.fail('nesting too deep');
     const s = this.text;
-    const out: JsonValue[] = [];
+    const out: unknown[] = [];
     this.pos++; // [
     this.skipWhitespace();
     if (s.charCodeAt(this.pos) === CH_RBRACKET) {
@@ -342,6 +403,14 @@ export class ExactJsonReader {
     this.pos = n;
     return this.fail('unterminated string');
   }
+}
+
+/** Stores one member; a repeated key keeps the last value, as JSON.parse does. */
+function putMember(out: Map<string, unknown> | Record<string, unknown>, key: string, value: unknown): void {
+  if (out instanceof Map) out.set(key, value);
+  // A plain assignment of "__proto__" would replace the prototype instead of adding a key.
+  else if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** `text` holds `word` at `at` (a plain loop: cheaper than startsWith with a position here). */

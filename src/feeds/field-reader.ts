@@ -1,18 +1,20 @@
 /**
- * Typed reads of fields from a `JSON.parse`d frame for the OKX and Bybit parsers (shared by both:
- * the rules are the same, only the field names differ). A reader never throws: the first problem
- * of a frame is kept in `problem` as a one-line dead-letter detail, and the failed read returns a
- * neutral value the caller never emits (the whole frame is refused).
+ * Typed reads of fields from a `JSON.parse`d frame, for parsers of venues that send decimals as
+ * JSON strings (OKX and Bybit: the rules are the same, only the field names differ). A reader
+ * never throws: the first problem of a frame is kept in `problem` as a one-line dead-letter detail,
+ * and the failed read returns a neutral value the caller never emits (the whole frame is refused).
  *
- * Exactness: both venues send prices and sizes as JSON strings, which are kept verbatim (only
- * normalised to plain notation by `normalizeDecimal`, which returns the input itself when it is
- * already plain). If a decimal field ever arrives as a JSON number (legacy shapes), the reader sets
- * `inexact`; the parser then re-reads the frame from `jsonNumbersAsStrings(raw)`, so the decimal is
- * the number token exactly as sent, never a float64 round trip. Integers (timestamps, sequence
+ * Exactness: prices and sizes sent as JSON strings are kept verbatim (only normalised to plain
+ * notation by `normalizeDecimal`, which returns the input itself when it is already plain). If a
+ * decimal field ever arrives as a JSON number (legacy shapes), the reader sets `inexact`; the
+ * parser then re-reads the frame with the exact reader (json-exact.ts, `records()`), so the decimal
+ * is the number token exactly as sent, never a float64 round trip. Integers (timestamps, sequence
  * ids) are accepted as JSON numbers or digit strings and must be safe integers (< 2^53).
  */
-import type { Level } from '../../risk/events.js';
-import { decimalFromNumber, normalizeDecimal } from '../decimal.js';
+import type { Level } from '../risk/events.js';
+import { decimalFromNumber, normalizeDecimal } from './decimal.js';
+import { ExactJsonReader } from './json-exact.js';
+import type { DeadLetterReason } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -177,3 +179,48 @@ export class FieldReader {
 }
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
+
+/** Why a frame could not be read as a JSON object: the dead letter it becomes. */
+export interface FrameRefusal {
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+}
+
+const EMPTY_FRAME: FrameRefusal = Object.freeze({ reason: 'invalid_json', detail: 'empty frame' });
+const NOT_JSON: FrameRefusal = Object.freeze({ reason: 'invalid_json', detail: 'not JSON' });
+const NOT_AN_OBJECT: FrameRefusal = Object.freeze({ reason: 'unknown_message', detail: 'not a JSON object' });
+const NOT_RE_READABLE: FrameRefusal = Object.freeze({ reason: 'invalid_json', detail: 'number tokens not re-readable' });
+
+/**
+ * Frames as JSON objects for a FieldReader: `JSON.parse` first (exact for decimals sent as
+ * strings, and native speed), and, once a read set `inexact`, the same frame again with every
+ * number kept as its token (json-exact.ts). Never throws: a frame that is not a JSON object
+ * returns undefined with `refusal` set.
+ */
+export class JsonFrameReader {
+  private readonly exact = ExactJsonReader.records();
+  /** Why the last read returned undefined. */
+  refusal: FrameRefusal = NOT_JSON;
+
+  object(raw: string): JsonObject | undefined {
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return this.refuse(raw.length === 0 ? EMPTY_FRAME : NOT_JSON);
+    }
+    return isObject(message) ? message : this.refuse(NOT_AN_OBJECT);
+  }
+
+  /** The frame again, every number as its exact token (a decimal came as a JSON number). */
+  exactObject(raw: string): JsonObject | undefined {
+    const message = this.exact.read(raw);
+    if (message === undefined) return this.refuse(NOT_RE_READABLE);
+    return isObject(message) ? message : this.refuse(NOT_AN_OBJECT);
+  }
+
+  private refuse(refusal: FrameRefusal): undefined {
+    this.refusal = refusal;
+    return undefined;
+  }
+}

@@ -1,11 +1,13 @@
 /**
  * How many book resyncs a connection may do by resubscribing before it asks the session for a
- * reconnect instead (shared by the OKX and Bybit protocols). Resubscribing is cheap, but a book
- * that keeps desyncing (a persistent checksum disagreement, a venue bug) would otherwise resubscribe
- * in a loop and burn the venue's request limit (OKX: 480 subscribe/unsubscribe requests per hour
+ * reconnect instead (the OKX and Bybit protocols rebuild books this way). Resubscribing is cheap,
+ * but a book that keeps desyncing (a persistent checksum disagreement, a venue bug) would otherwise
+ * resubscribe in a loop and burn the venue's request limit (OKX: 480 subscribe/unsubscribe requests per hour
  * per connection). A reconnect goes through the session's backoff, so it cannot spin.
  * Time comes from the frames' `recvTs`: no clock of its own.
  */
+import type { ProtocolIO } from './types.js';
+
 export class ResyncBudget {
   private readonly recent = new Map<string, { since: number; count: number }>();
   private total = 0;
@@ -31,6 +33,18 @@ export class ResyncBudget {
     }
     entry.count++;
     return entry.count <= this.perKey;
+  }
+
+  /**
+   * Rebuilds `key`'s book by sending `frames` (unsubscribe, then subscribe: a fresh subscription
+   * starts with a snapshot) while the budget lasts; once it is spent, asks for a reconnect instead.
+   */
+  resubscribe(key: string, now: number, frames: readonly string[], spentReason: string, io: Pick<ProtocolIO, 'send' | 'reconnect'>): void {
+    if (!this.take(key, now)) {
+      io.reconnect(spentReason);
+      return;
+    }
+    for (const frame of frames) io.send(frame);
   }
 
   /** A new connection starts with a full budget. */

@@ -4,7 +4,7 @@
  * started (the venues' 24 h window is longer than any simulator run). Exact decimal arithmetic
  * (src/portfolio/fixed.ts), so no float artefact reaches the wire.
  */
-import { type Fixed, ZERO, add, div, format, fx, max, min, mul, roundTo, sub } from '../../portfolio/fixed.js';
+import { type Fixed, ZERO, add, div, format, fx, max, min, mul, roundTo, sub } from '../portfolio/fixed.js';
 
 export class TradeStats {
   private openF: Fixed | undefined;
