@@ -22,8 +22,11 @@ export function applyMarket(state: EngineState, ev: MarketEvent): void {
     return;
   }
   if (result !== 'mark') return;
-  // The instrument values a currency: balances held in it move with it.
+  // The instrument values a currency: balances held in it move with it. Every balance is revalued
+  // (and any deposit waiting for this price valued) before a trigger looks at the totals, so no
+  // intermediate state can trip a loss or drawdown limit.
   const currencies = state.fxDependents[i]!;
+  let moved = false;
   for (let k = 0; k < currencies.length; k++) {
     const c = currencies[k]!;
     settlePendingFlows(state, c);
@@ -34,8 +37,14 @@ export function applyMarket(state: EngineState, ev: MarketEvent): void {
       if (d !== 0) {
         const info = state.universe.accounts[a]!;
         addEquity(info.chain, 0, d, state.agg, info.venue);
-        evaluateChain(state, info.chain);
+        moved = true;
       }
+    }
+  }
+  if (moved) {
+    for (let k = 0; k < currencies.length; k++) {
+      const accounts = state.cashHolders[currencies[k]!]!;
+      for (let h = 0; h < accounts.length; h++) evaluateChain(state, state.universe.accounts[accounts[h]!]!.chain);
     }
   }
   const holders = state.holders[i]!;
