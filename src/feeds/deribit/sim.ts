@@ -1,6 +1,6 @@
 /**
  * Deribit's server side for the simulator: JSON-RPC 2.0 over WebSocket at `/ws/api/v2`, as the
- * live venue answers (fixtures in /work/shared/fixtures/deribit and the 2026-09 probe report).
+ * live venue answers (fixtures in test/fixtures/venues/deribit and the 2026-09 probe report).
  *
  *   public/subscribe      result = the channels actually subscribed, sorted (the live venue does
  *                         not keep request order); unknown instruments, unknown intervals and

@@ -1,5 +1,5 @@
 /**
- * Bybit: every fixture in /work/shared/fixtures/bybit, parsed on the category connection it belongs
+ * Bybit: every fixture in test/fixtures/venues/bybit, parsed on the category connection it belongs
  * to (asserted values), the category-specific control frames, ticker snapshot/delta merging,
  * number variants and symbol derivation.
  */

@@ -1,5 +1,5 @@
 /**
- * OKX: every fixture in /work/shared/fixtures/okx, parsed to asserted values (or recognised as a
+ * OKX: every fixture in test/fixtures/venues/okx, parsed to asserted values (or recognised as a
  * control frame / venue error / client request), the legacy checksum vectors, symbol derivation.
  */
 import { describe, expect, it } from 'vitest';

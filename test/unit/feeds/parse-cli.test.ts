@@ -10,8 +10,9 @@ import { type ParseCategory, type ParseVenue, parseFeedFor, runParse, topLevelVa
 import { adaptedFeeds, protocolFactories, simVenueFactories, venueFactories } from '../../../src/feeds/venues.js';
 import { FEED_IDS, InstrumentRegistry, type InstrumentRegistry as Registry } from '../../../src/portfolio/instruments.js';
 import { registry as shippedRegistry } from './deribit-helpers.js';
+import { FIXTURES_DIR } from './harness/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = FIXTURES_DIR;
 
 /** One fixture file as one NDJSON line: whitespace outside strings removed, number tokens untouched. */
 function minify(text: string): string {

@@ -1,7 +1,8 @@
-/** The recorded and documented venue frames in /work/shared/fixtures (see its INDEX.md). */
+/** The recorded and documented venue frames in test/fixtures/venues (provenance in its INDEX.md). */
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
-export const FIXTURES_DIR = '/work/shared/fixtures';
+export const FIXTURES_DIR = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'venues');
 
 /** One fixture file of a venue folder (`kraken`, `binance-spot`, ...), as text. */
 export function fixture(folder: string, name: string): string {
