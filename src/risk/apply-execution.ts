@@ -7,6 +7,7 @@ import { parseFixed, toNumber, type Fixed } from '../portfolio/fixed.js';
 import type { Instrument } from '../portfolio/instruments.js';
 import type { ExecutionEvent, FillEvent, FundingEvent, OrderAckEvent, OrderCancelEvent, OrderRejectEvent, SettlementEvent, TransferEvent } from './events.js';
 import { addEquity, revalueLeg } from './exposures.js';
+import { stepsFromFixed } from './lots.js';
 import type { AlertCode } from './outputs.js';
 import { releaseReservation } from './reserve.js';
 import type { EngineState } from './state.js';
@@ -86,7 +87,7 @@ function applyFill(state: EngineState, ev: FillEvent): void {
   applyCash(state, a, res.cashDeltas, dValue);
   if (ev.clOrdId !== undefined) {
     const r = state.reservations.get(a, ev.clOrdId);
-    if (r !== undefined) releaseReservation(state, r, qty);
+    if (r !== undefined) releaseReservation(state, r, stepsFromFixed(qty, state.universe.lots[ins.idx]!));
     else alert(state, 'ORDER_REPORT_UNKNOWN', 'warning', 'account', ev.account, `${what} for order ${ev.clOrdId} that has no open reservation`);
   } else {
     alert(state, 'FILL_WITHOUT_ORDER', 'info', 'account', ev.account, `${what} carries no client order id (liquidation or manual trade?)`);
@@ -105,10 +106,8 @@ function updatePosition(state: EngineState, account: number, ins: Instrument, qt
   leg.qty = qty;
   leg.qtyF = toNumber(qty);
   leg.costF = toNumber(cost);
-  for (let k = 0; k < 3; k++) {
-    const nq = state.mutableNodeQty(leg.chain[k]!, i);
-    nq.qty = (nq.qty + dQty) as Fixed;
-  }
+  const dLots = stepsFromFixed(dQty, state.universe.lots[i]!);
+  for (let k = 0; k < 3; k++) state.mutableNodeQty(leg.chain[k]!, i).qtyLots += dLots;
   const m = state.market;
   if (m.unitsStale[i] === 1 || m.unitsOk[i] !== 1) m.computeUnits(ins, state.now);
   syncLegVar(state, leg);

@@ -3,7 +3,7 @@
  * and on approval reserve the order's worst-case exposure. Never throws: an internal fault
  * rejects with ENGINE_ERROR (fail closed).
  */
-import { toNumber, type Fixed } from '../portfolio/fixed.js';
+import { stepsFromFixed, stepsFromText } from './lots.js';
 import { CheckContext } from './checks/context.js';
 import { DATA_CHECK, PRICED_CHECKS, STATIC_CHECKS } from './checks/catalogue.js';
 import type { Order } from './events.js';
@@ -96,19 +96,25 @@ export class Checker {
     ctx.qtyF = Number(order.qty);
     ctx.price = v.price;
     ctx.priceF = v.price === null ? Number.NaN : Number(order.price);
+    ctx.priceText = order.price ?? '';
     ctx.underlying = u.underlyingOf[i]!;
     ctx.venue = u.venueOf[i]!;
     ctx.factor = u.factorOf[i]!;
 
+    // Quantities in lots: exact integers in float64 (src/risk/lots.ts), no bigint on the hot path.
+    const lot = u.lots[i]!;
+    let qtyLots = stepsFromText(order.qty, lot);
+    if (qtyLots !== qtyLots) qtyLots = stepsFromFixed(v.qty, lot); // off the grid or long: rejected by `increments`
+    ctx.lot = lot;
+    ctx.qtyLots = qtyLots;
     const nq = state.nodeQty(account.node, i);
-    const worst: Fixed = (nq.qty + (ctx.side === 1 ? nq.resBuy : -nq.resSell)) as Fixed;
-    const projected: Fixed = (worst + (ctx.side === 1 ? v.qty : -v.qty)) as Fixed;
-    ctx.position = nq.qty;
-    ctx.worstCase = worst;
-    ctx.projected = projected;
-    ctx.worstCaseF = worst === 0n ? 0 : toNumber(worst);
-    ctx.projectedF = ctx.worstCaseF + ctx.side * ctx.qtyF;
-    ctx.increasesRisk = abs(projected) > abs(worst) || (worst !== 0n && projected !== 0n && (worst < 0n) !== (projected < 0n));
+    const worst = nq.qtyLots + (ctx.side === 1 ? nq.resBuyLots : -nq.resSellLots);
+    const projected = worst + ctx.side * qtyLots;
+    ctx.worstLots = worst;
+    ctx.projectedLots = projected;
+    ctx.worstCaseF = worst * lot.value;
+    ctx.projectedF = projected * lot.value;
+    ctx.increasesRisk = Math.abs(projected) > Math.abs(worst) || (worst !== 0 && projected !== 0 && worst < 0 !== projected < 0);
 
     const m = state.market;
     if (m.unitsStale[i] === 1) m.computeUnits(ins, state.now);
@@ -126,10 +132,6 @@ export class Checker {
     reserve(state, ctx);
     return makeDecision(order, state.now, true, NO_REASONS);
   }
-}
-
-function abs(x: Fixed): bigint {
-  return x < 0n ? -x : x;
 }
 
 /** The order's effect on each aggregate, from its instrument's current per-contract units. */
@@ -180,7 +182,7 @@ function reserve(state: EngineState, ctx: CheckContext): void {
   const priced = m.unitsOk[i] === 1;
   const side = ctx.side;
   const uNotional = priced ? m.uNotional[i]! : 0;
-  const r = new Reservation(ctx.clOrdId, ctx.account.idx, i, side, ctx.qty, ctx.qtyF, now, now + state.config.reservations.pendingTtlMs, {
+  const r = new Reservation(ctx.clOrdId, ctx.account.idx, i, side, ctx.qtyLots, ctx.qtyF, now, now + state.config.reservations.pendingTtlMs, {
     gross: Math.abs(uNotional),
     net: side * uNotional,
     im: priced ? m.uIm[i]! : 0,
@@ -191,7 +193,7 @@ function reserve(state: EngineState, ctx: CheckContext): void {
     varBound: Math.abs(uNotional) * state.factorSigma(ctx.factor),
   });
   state.reservations.add(r);
-  applyReservation(state, r, ctx.qty, ctx.qtyF, 1);
+  applyReservation(state, r, ctx.qtyLots, ctx.qtyF, 1);
 }
 
 function makeDecision(source: unknown, ts: number, approved: boolean, reasons: Reason[]): Decision {

@@ -142,9 +142,9 @@ export class Leg {
   qtyF = 0;
   /** Cost basis in the settle currency (float mirror of the ledger's exact cost). */
   costF = 0;
-  /** Open reservations, contracts, by side (exact and float). */
-  resBuy: Fixed = ZERO;
-  resSell: Fixed = ZERO;
+  /** Open reservations by side, in lots (exact integers). */
+  resBuyLots = 0;
+  resSellLots = 0;
   // Contribution currently included in the aggregates.
   value = 0;
   gross = 0;
@@ -167,7 +167,7 @@ export class Leg {
   }
 
   get isEmpty(): boolean {
-    return this.qty === 0n && this.resBuy === 0n && this.resSell === 0n;
+    return this.qty === 0n && this.resBuyLots === 0 && this.resSellLots === 0;
   }
 }
 

@@ -7,6 +7,7 @@
 import { toNumber, type Fixed } from '../portfolio/fixed.js';
 import { VENUES, type Venue } from '../portfolio/instruments.js';
 import type { LimitSet } from './config.js';
+import { stepsBelow } from './lots.js';
 import { quantityLimit, type Universe } from './universe.js';
 
 export const SCALAR_LIMITS = [
@@ -39,6 +40,9 @@ export type LimitName = ScalarLimit | KeyedLimit;
 export interface InstrumentLimit {
   maxOrderQty: Fixed | null;
   maxPosition: Fixed | null;
+  /** The same in whole lots of the instrument (NaN = none): exact comparisons without bigint. */
+  maxOrderQtyLots: number;
+  maxPositionLots: number;
 }
 
 export class NodeLimits {
@@ -174,10 +178,14 @@ function applyKeyed(
       errors.push({ path, message: `unknown instrument ${key}` });
       return null;
     }
-    const entry = limits.instruments.get(idx) ?? { maxOrderQty: null, maxPosition: null };
+    const entry = limits.instruments.get(idx) ?? { maxOrderQty: null, maxPosition: null, maxOrderQtyLots: Number.NaN, maxPositionLots: Number.NaN };
     const field = name === 'instrument.maxOrderQty' ? 'maxOrderQty' : 'maxPosition';
     const before = entry[field];
-    entry[field] = value === null ? null : quantityLimit(value);
+    const exact = value === null ? null : quantityLimit(value);
+    entry[field] = exact;
+    const lots = exact === null ? Number.NaN : stepsBelow(exact, universe.lots[idx]!);
+    if (field === 'maxOrderQty') entry.maxOrderQtyLots = lots;
+    else entry.maxPositionLots = lots;
     limits.setInstrument(idx, entry);
     return before === null ? null : toNumber(before);
   }

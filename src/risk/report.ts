@@ -4,6 +4,7 @@
  */
 import { format, fromNumber, parseFixedRounded, type Fixed } from '../portfolio/fixed.js';
 import { averageEntry, unrealizedPnl } from '../portfolio/valuation.js';
+import { fixedFromSteps } from './lots.js';
 import { NU_DELTA, NU_GAMMA, NU_GROSS, NU_VEGA } from './exposures.js';
 import type { EngineState } from './state.js';
 import { TRADING_STATES } from './state.js';
@@ -152,7 +153,7 @@ export function buildReport(s: EngineState): EngineReport {
       clOrdId: r.clOrdId,
       instrument: s.registry.get(r.instrument).id,
       side: r.side === 1 ? 'buy' : 'sell',
-      remaining: format(r.remaining),
+      remaining: format(fixedFromSteps(r.remainingLots, u.lots[r.instrument]!)),
       acked: r.acked,
       expiresAt: r.expiresAt,
     });

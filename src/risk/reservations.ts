@@ -7,16 +7,14 @@
  * The per-contract contributions are frozen at approval time (deterministic, and what the check
  * approved against), so releasing part of an order removes exactly its share.
  */
-import type { Fixed } from '../portfolio/fixed.js';
-
 export class Reservation {
   readonly clOrdId: string;
   readonly account: number;
   readonly instrument: number;
   readonly side: 1 | -1;
   readonly approvedAt: number;
-  /** Contracts still open (exact). */
-  remaining: Fixed;
+  /** Lots still open (exact integer) and the same in contracts as float64. */
+  remainingLots: number;
   remainingF: number;
   acked = false;
   /** Engine time after which the reservation expires (pending or open TTL). */
@@ -37,7 +35,7 @@ export class Reservation {
     account: number,
     instrument: number,
     side: 1 | -1,
-    qty: Fixed,
+    lots: number,
     qtyF: number,
     approvedAt: number,
     expiresAt: number,
@@ -47,7 +45,7 @@ export class Reservation {
     this.account = account;
     this.instrument = instrument;
     this.side = side;
-    this.remaining = qty;
+    this.remainingLots = lots;
     this.remainingF = qtyF;
     this.approvedAt = approvedAt;
     this.expiresAt = expiresAt;

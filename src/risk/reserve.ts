@@ -3,7 +3,6 @@
  * the same frozen per-contract values as the addition, so a full release returns every aggregate
  * to where it was (up to float rounding, which the periodic revalue clears).
  */
-import { toNumber, type Fixed } from '../portfolio/fixed.js';
 import {
   NU_RES_DELTA_NEG,
   NU_RES_DELTA_POS,
@@ -41,31 +40,32 @@ export function reservationAggregates(state: EngineState, r: Reservation, dq: nu
   }
 }
 
-export function applyReservation(state: EngineState, r: Reservation, qty: Fixed, qtyF: number, sign: 1 | -1): void {
+export function applyReservation(state: EngineState, r: Reservation, lots: number, qtyF: number, sign: 1 | -1): void {
   reservationAggregates(state, r, sign * qtyF);
   const account = state.universe.accounts[r.account]!;
-  const dExact = (sign === 1 ? qty : -qty) as Fixed;
+  const d = sign * lots;
   for (let k = 0; k < 3; k++) {
-    const node = k === 0 ? account.node : k === 1 ? account.strategyNode : 0;
+    const node = account.chain[k]!;
     const nq = state.mutableNodeQty(node, r.instrument);
-    if (r.side === 1) nq.resBuy = (nq.resBuy + dExact) as Fixed;
-    else nq.resSell = (nq.resSell + dExact) as Fixed;
+    if (r.side === 1) nq.resBuyLots += d;
+    else nq.resSellLots += d;
   }
   const leg = state.leg(r.account, r.instrument);
-  if (r.side === 1) leg.resBuy = (leg.resBuy + dExact) as Fixed;
-  else leg.resSell = (leg.resSell + dExact) as Fixed;
+  if (r.side === 1) leg.resBuyLots += d;
+  else leg.resSellLots += d;
   if (sign === 1) state.listHolder(leg);
   else state.unlistHolder(leg);
 }
 
-/** Releases up to `qty` of a reservation (fill, cancel, reject, expiry); removes it when done. */
-export function releaseReservation(state: EngineState, r: Reservation, qty: Fixed | null): Fixed {
-  const take = (qty === null || qty > r.remaining ? r.remaining : qty) as Fixed;
-  if (take <= 0n) return take;
-  const takeF = take === r.remaining ? r.remainingF : toNumber(take);
+/** Releases up to `lots` of a reservation (fill, cancel, reject, expiry); removes it when done. */
+export function releaseReservation(state: EngineState, r: Reservation, lots: number | null): number {
+  const take = lots === null || !(lots < r.remainingLots) ? r.remainingLots : lots;
+  if (!(take > 0)) return 0;
+  const whole = take === r.remainingLots;
+  const takeF = whole ? r.remainingF : take * state.universe.lots[r.instrument]!.value;
   applyReservation(state, r, take, takeF, -1);
-  r.remaining = (r.remaining - take) as Fixed;
-  r.remainingF = r.remaining === 0n ? 0 : r.remainingF - takeF;
-  if (r.remaining === 0n) state.reservations.remove(r);
+  r.remainingLots -= take;
+  r.remainingF = whole ? 0 : r.remainingF - takeF;
+  if (r.remainingLots === 0) state.reservations.remove(r);
   return take;
 }

@@ -23,7 +23,8 @@ export interface EngineSnapshot {
   /** [account id, instrument id, exact qty/res, float fields as bit patterns]. */
   legs: LegSnapshot[];
   holders: Array<[instrument: string, accounts: string[]]>;
-  nodeQtys: Array<[node: string, instrument: string, qty: string, resBuy: string, resSell: string]>;
+  /** Lots (exact integers) per node and instrument: position, open buys, open sells. */
+  nodeQtys: Array<[node: string, instrument: string, qtyLots: number, resBuyLots: number, resSellLots: number]>;
   limits: Array<[node: string, limits: Record<string, unknown>]>;
   tradingStates: string;
   stateReasons: string[];
@@ -47,8 +48,8 @@ interface LegSnapshot {
   account: string;
   instrument: string;
   qty: string;
-  resBuy: string;
-  resSell: string;
+  resBuyLots: number;
+  resSellLots: number;
   /** costF value gross net im units delta gamma vega varW, as float64 bit patterns. */
   floats: string[];
   priced: boolean;
@@ -59,7 +60,7 @@ interface ReservationSnapshot {
   clOrdId: string;
   instrument: string;
   side: 1 | -1;
-  remaining: string;
+  remainingLots: number;
   remainingF: string;
   acked: boolean;
   approvedAt: number;
@@ -85,8 +86,8 @@ export function snapshotState(s: EngineState): EngineSnapshot {
       account: u.accounts[leg.account]!.id,
       instrument: s.registry.get(leg.instrument).id,
       qty: format(leg.qty),
-      resBuy: format(leg.resBuy),
-      resSell: format(leg.resSell),
+      resBuyLots: leg.resBuyLots,
+      resSellLots: leg.resSellLots,
       floats: [leg.costF, leg.value, leg.gross, leg.net, leg.im, leg.units, leg.delta, leg.gamma, leg.vega, leg.varW, leg.qtyF].map(f64Bits),
       priced: leg.priced,
     });
@@ -100,7 +101,7 @@ export function snapshotState(s: EngineState): EngineSnapshot {
     const q = s.nodeQtys[key];
     if (q === undefined) continue;
     const node = Math.floor(key / n);
-    nodeQtys.push([nodeKey(s, node), s.registry.get(key % n).id, format(q.qty), format(q.resBuy), format(q.resSell)]);
+    nodeQtys.push([nodeKey(s, node), s.registry.get(key % n).id, q.qtyLots, q.resBuyLots, q.resSellLots]);
   }
   const reservations: ReservationSnapshot[] = [];
   for (const r of s.reservations.all()) {
@@ -109,7 +110,7 @@ export function snapshotState(s: EngineState): EngineSnapshot {
       clOrdId: r.clOrdId,
       instrument: s.registry.get(r.instrument).id,
       side: r.side,
-      remaining: format(r.remaining),
+      remainingLots: r.remainingLots,
       remainingF: f64Bits(r.remainingF),
       acked: r.acked,
       approvedAt: r.approvedAt,
@@ -188,8 +189,8 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
   for (const ls of snap.legs) {
     const leg = s.leg(account(ls.account), instrument(ls.instrument));
     leg.qty = fixed(ls.qty, 'leg qty');
-    leg.resBuy = fixed(ls.resBuy, 'leg resBuy');
-    leg.resSell = fixed(ls.resSell, 'leg resSell');
+    leg.resBuyLots = ls.resBuyLots;
+    leg.resSellLots = ls.resSellLots;
     const f = ls.floats.map(fromF64Bits);
     [leg.costF, leg.value, leg.gross, leg.net, leg.im, leg.units, leg.delta, leg.gamma, leg.vega, leg.varW, leg.qtyF] = f as [number, number, number, number, number, number, number, number, number, number, number];
     leg.priced = ls.priced;
@@ -198,13 +199,13 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
     const i = instrument(insId);
     for (const acc of accounts) s.listHolder(s.leg(account(acc), i));
   }
-  for (const [nodeId, insId, qty, resBuy, resSell] of snap.nodeQtys) {
+  for (const [nodeId, insId, qtyLots, resBuyLots, resSellLots] of snap.nodeQtys) {
     const node = nodeIndex.get(nodeId);
     if (node === undefined) throw new Error(`snapshot names unknown node ${nodeId}`);
     const q = s.mutableNodeQty(node, instrument(insId));
-    q.qty = fixed(qty, 'node qty');
-    q.resBuy = fixed(resBuy, 'node resBuy');
-    q.resSell = fixed(resSell, 'node resSell');
+    q.qtyLots = qtyLots;
+    q.resBuyLots = resBuyLots;
+    q.resSellLots = resSellLots;
   }
   const errors: LimitError[] = [];
   for (const [nodeId, set] of snap.limits) {
@@ -219,7 +220,7 @@ export function restoreState(s: EngineState, snap: EngineSnapshot): void {
   const all: Reservation[] = [];
   for (const rs of snap.reservations) {
     const per = rs.per.map(fromF64Bits);
-    const r = new Reservation(rs.clOrdId, account(rs.account), instrument(rs.instrument), rs.side, fixed(rs.remaining, 'reservation'), fromF64Bits(rs.remainingF), rs.approvedAt, rs.expiresAt, {
+    const r = new Reservation(rs.clOrdId, account(rs.account), instrument(rs.instrument), rs.side, rs.remainingLots, fromF64Bits(rs.remainingF), rs.approvedAt, rs.expiresAt, {
       gross: per[0]!,
       net: per[1]!,
       im: per[2]!,

@@ -2,8 +2,6 @@
  * Everything the engine holds, in one place, so apply/check/clock/snapshot code can share it
  * without a god class. Only the engine's single writer mutates it.
  */
-import type { Fixed } from '../portfolio/fixed.js';
-import { ZERO } from '../portfolio/fixed.js';
 import type { InstrumentRegistry } from '../portfolio/instruments.js';
 import { Ledger } from '../portfolio/ledger.js';
 import type { RiskConfig } from './config.js';
@@ -18,14 +16,17 @@ import { Universe } from './universe.js';
 import { EwmaCovariance } from './var/ewma.js';
 import { VarBook } from './var/book.js';
 
-/** Exact quantities of one node in one instrument: position and open orders by side. */
+/**
+ * Exact quantities of one node in one instrument, in lots (integers in float64, src/risk/lots.ts):
+ * the position and the open orders by side.
+ */
 export interface NodeQty {
-  qty: Fixed;
-  resBuy: Fixed;
-  resSell: Fixed;
+  qtyLots: number;
+  resBuyLots: number;
+  resSellLots: number;
 }
 
-const EMPTY_QTY: Readonly<NodeQty> = Object.freeze({ qty: ZERO, resBuy: ZERO, resSell: ZERO });
+const EMPTY_QTY: Readonly<NodeQty> = Object.freeze({ qtyLots: 0, resBuyLots: 0, resSellLots: 0 });
 
 export const TRADING_STATES = ['ACTIVE', 'REDUCING', 'HALTED'] as const;
 
@@ -185,7 +186,7 @@ export class EngineState {
     const key = node * this.universe.n + instrument;
     let q = this.nodeQtys[key];
     if (q === undefined) {
-      q = { qty: ZERO, resBuy: ZERO, resSell: ZERO };
+      q = { qtyLots: 0, resBuyLots: 0, resSellLots: 0 };
       this.nodeQtys[key] = q;
     }
     return q;

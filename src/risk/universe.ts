@@ -10,6 +10,7 @@ import type { Fixed } from '../portfolio/fixed.js';
 import { parseFixed } from '../portfolio/fixed.js';
 import type { AccountRef } from '../portfolio/ledger.js';
 import { VENUES, type InstrumentRegistry, type Venue } from '../portfolio/instruments.js';
+import { lotScale, tickScale, type StepScale } from './lots.js';
 import type { RiskConfig } from './config.js';
 
 export type NodeKind = 'firm' | 'strategy' | 'account';
@@ -52,6 +53,9 @@ export class Universe {
   readonly fxVia: Int32Array;
   /** VaR factor per instrument: itself, or for options the underlying's reference instrument. */
   readonly factorOf: Int32Array;
+  /** Lot and tick grids per instrument (exact quantity arithmetic in lots, src/risk/lots.ts). */
+  readonly lots: readonly StepScale[];
+  readonly ticks: readonly StepScale[];
   readonly nodes: readonly NodeInfo[];
   readonly accounts: readonly AccountInfo[];
   readonly accountRefs: readonly AccountRef[];
@@ -68,6 +72,8 @@ export class Universe {
     this.underlyings = registry.underlyings();
     this.underlyings.forEach((u, i) => this.underlyingIndex.set(u, i));
     this.underlyingOf = new Int32Array(n);
+    this.lots = registry.all.map(lotScale);
+    this.ticks = registry.all.map(tickScale);
     this.venueOf = new Int32Array(n);
     this.quoteCcyOf = new Int32Array(n);
     this.settleCcyOf = new Int32Array(n);

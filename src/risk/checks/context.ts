@@ -9,6 +9,7 @@ import { toNumber, ZERO } from '../../portfolio/fixed.js';
 import type { Instrument } from '../../portfolio/instruments.js';
 import type { Reason, ReasonScope, RejectCode } from '../reasons.js';
 import type { EngineState } from '../state.js';
+import type { StepScale } from '../lots.js';
 import type { AccountInfo } from '../universe.js';
 
 export interface RiskCheck {
@@ -41,16 +42,20 @@ export class CheckContext {
   /** Limit price (NaN for market orders). */
   priceF = Number.NaN;
   price: Fixed | null = null;
+  priceText = '';
   /** Reference price (the mark) and the price the order's notional is taken at. */
   refPrice = Number.NaN;
   execPrice = Number.NaN;
   /** Notional of the order at its price, reporting ccy (fat-finger check). */
   orderNotional = Number.NaN;
 
-  /** Account position now, and including same-direction open orders (worst case). */
-  position: Fixed = ZERO;
-  worstCase: Fixed = ZERO;
-  projected: Fixed = ZERO;
+  /** The instrument's lot grid; quantities below are in lots (exact integers in float64). */
+  lot!: StepScale;
+  qtyLots = 0;
+  /** Account position including same-direction open orders (worst case), and after the order. */
+  worstLots = 0;
+  projectedLots = 0;
+  /** The same in contracts, float64 (ratios and reports). */
   worstCaseF = 0;
   projectedF = 0;
   /** |projected| > |worst case|: the order adds exposure in its instrument. */

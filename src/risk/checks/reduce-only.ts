@@ -7,6 +7,6 @@ export const reduceOnly: RiskCheck = {
   needsPrice: false,
   run(ctx) {
     if (!ctx.reduceOnly || !ctx.increasesRisk) return;
-    ctx.fail('STATE_REDUCE_ONLY_WOULD_INCREASE', 'instrument', ctx.ins.id, ctx.qtyNumber(ctx.worstCase), ctx.worstCaseF, ctx.projectedF, 'reduce-only order would increase or flip the position');
+    ctx.fail('STATE_REDUCE_ONLY_WOULD_INCREASE', 'instrument', ctx.ins.id, Math.abs(ctx.worstCaseF), ctx.worstCaseF, ctx.projectedF, 'reduce-only order would increase or flip the position');
   },
 };
