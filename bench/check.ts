@@ -26,6 +26,7 @@ import { Engine } from '../src/risk/engine.js';
 import type { Envelope, InputEvent, MarketEvent, Order } from '../src/risk/events.js';
 import type { VarSeed } from '../src/risk/state.js';
 import { machineInfo, machineLine, saveResult } from './lib/machine.js';
+import { SeededRandom } from '../src/feeds/sim/random.js';
 
 // ------------------------------------------------------------------------------------------
 // Options
@@ -67,17 +68,6 @@ export function parseArgs(argv: string[]): Options {
 // ------------------------------------------------------------------------------------------
 // Universe and configuration
 // ------------------------------------------------------------------------------------------
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const UNDERLYINGS = 50;
 const EXPIRY = '2027-03-26T08:00:00Z';
@@ -545,7 +535,8 @@ function openLoop(ctx: Ctx, rate: number, seconds: number, marketRate: number, f
 // ------------------------------------------------------------------------------------------
 
 export function setup(opts: Options): Ctx {
-  const rnd = prng(opts.seed);
+  const random = new SeededRandom(opts.seed);
+  const rnd = (): number => random.next();
   const universe = buildUniverse(rnd);
   const registry = InstrumentRegistry.of(universe.specs);
   const config = riskConfig(registry);

@@ -52,14 +52,20 @@ export function fx(text: string): Fixed {
 const BIG_POW10: readonly bigint[] = POW10;
 
 /**
- * Fast path for the common shape `[-]digits[.digits]` with at most 15 significant digits and 18
- * decimals: the digits are accumulated in a float64 (exact below 2^53) and scaled by one bigint
- * multiplication, instead of building a digit string and parsing it. Returns null when the input
- * needs the general scanner (exponent, sign "+", too many digits, anything unusual).
+ * What `scanPlainDecimal` read: |value| = mantissa x 10^-decimals. One shared record, overwritten
+ * by each call, so the hot paths that read plain decimals (ledger parsing, order quantities in
+ * lots, tick checks) allocate nothing; read it straight after the call.
  */
-function fastScan(s: string): ParseResult | null {
+export const plainDecimal = { mantissa: 0, decimals: 0, negative: false };
+
+/**
+ * Reads the common shape `[-]digits[.digits]` with at most 15 digits in all into `plainDecimal`:
+ * the digits are accumulated in a float64, exact below 2^53. False (and `plainDecimal` undefined)
+ * for anything else: exponent, sign "+", too many digits, no digits, anything unusual.
+ */
+export function scanPlainDecimal(s: string): boolean {
   const n = s.length;
-  if (n === 0 || n > 17) return null;
+  if (n === 0 || n > 17) return false;
   let i = 0;
   let negative = false;
   if (s.charCodeAt(0) === 45) {
@@ -76,10 +82,22 @@ function fastScan(s: string): ParseResult | null {
       digits++;
       if (frac >= 0) frac++;
     } else if (c === 46 && frac < 0) frac = 0;
-    else return null;
+    else return false;
   }
-  if (digits === 0 || digits > 15 || frac === 0) return null;
-  const decimals = frac < 0 ? 0 : frac;
+  if (digits === 0 || digits > 15) return false;
+  plainDecimal.mantissa = mantissa;
+  plainDecimal.decimals = frac < 0 ? 0 : frac;
+  plainDecimal.negative = negative;
+  return true;
+}
+
+/**
+ * Fast path for plain decimals of at most 18 decimals: one bigint multiplication instead of
+ * building a digit string and parsing it. Null when the input needs the general scanner.
+ */
+function fastScan(s: string): ParseResult | null {
+  if (!scanPlainDecimal(s)) return null;
+  const { mantissa, decimals, negative } = plainDecimal;
   if (decimals > SCALE_DIGITS) return null;
   const value = BigInt(mantissa) * BIG_POW10[SCALE_DIGITS - decimals]!;
   return { ok: true, value: (negative ? -value : value) as Fixed };

@@ -9,7 +9,7 @@
  * that is not a multiple of the lot, in practice never) is carried as a fractional lot count and
  * compared in float: the only place exactness is not guaranteed.
  */
-import { divRound, toNumber, type Fixed } from '../portfolio/fixed.js';
+import { divRound, plainDecimal, scanPlainDecimal, toNumber, type Fixed } from '../portfolio/fixed.js';
 import type { Instrument } from '../portfolio/instruments.js';
 
 /** A step size (lot or tick) as mantissa x 10^-decimals, e.g. 0.001 = 1 x 10^-3, 0.5 = 5 x 10^-1. */
@@ -39,28 +39,8 @@ export function stepScale(step: Fixed): StepScale {
  * not a multiple of the step or needs more than 15 significant digits (callers fall back to bigint).
  */
 export function stepsFromText(text: string, scale: StepScale): number {
-  const n = text.length;
-  if (n === 0 || n > 17) return Number.NaN;
-  let i = 0;
-  let negative = false;
-  if (text.charCodeAt(0) === 45) {
-    negative = true;
-    i = 1;
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let frac = -1;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 46 && frac < 0) frac = 0;
-    else return Number.NaN;
-  }
-  if (digits === 0 || digits > 15) return Number.NaN;
-  const d = frac < 0 ? 0 : frac;
+  if (!scanPlainDecimal(text)) return Number.NaN;
+  const { mantissa, decimals: d, negative } = plainDecimal;
   let scaled: number;
   if (d <= scale.decimals) {
     scaled = mantissa * P10[scale.decimals - d]!;

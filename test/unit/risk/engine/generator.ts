@@ -3,19 +3,9 @@
  * marks on every instrument, orders from three accounts, and the gateway's acks, fills, cancels
  * and rejects for the approved ones, plus deposits, funding, admin actions and ticks.
  */
+import { SeededRandom } from '../../../../src/feeds/sim/random.js';
 import type { Envelope, InputEvent } from '../../../../src/risk/events.js';
 import { BTC_CALL, BTC_PERP, BTC_SPOT, CB_BTC, DERIBIT_PERP, ETH_PERP, T0 } from './setup.js';
-
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BINANCE = [BTC_SPOT, BTC_PERP, ETH_PERP];
 
@@ -25,7 +15,8 @@ function fmt(x: number, decimals: number): string {
 
 /** Events in time order; check events carry the order, the gateway's reports follow later. */
 export function generateLog(seed: number, count: number): Envelope<InputEvent>[] {
-  const rnd = prng(seed);
+  const random = new SeededRandom(seed);
+  const rnd = (): number => random.next();
   const out: Envelope<InputEvent>[] = [];
   let ts = T0;
   let btc = 50_000;
