@@ -122,7 +122,11 @@ export class EngineState {
     this.reservations = new ReservationBook(universe.accounts.length);
     this.rates = universe.nodes.map(() => new RateWindow());
     this.duplicates = universe.accounts.map(() => new IdWindow(config.duplicateWindowMaxOrders));
-    this.cov = new EwmaCovariance(n, config.var.lambda);
+    // Books hold exposure only in factor instruments (each underlying's reference, or the
+    // instrument itself when it has none): that is the covariance's support.
+    const factors: number[] = [];
+    for (let i = 0; i < n; i++) if (universe.factorOf[i] === i) factors.push(i);
+    this.cov = new EwmaCovariance(n, config.var.lambda, factors);
     this.cov.seed(seedCovariance(universe, config, options.varSeed));
     this.books = universe.nodes.map(() => new VarBook(this.cov));
     const c = config.var.confidence;

@@ -9,7 +9,8 @@
  *
  * so a pre-trade what-if is O(1) and booking a fill O(n). Rounding drifts the cached values away
  * from wᵀΣw over many updates; `recompute()` rebuilds them from w in O(n·nnz) (only nonzero
- * exposures are visited) and must be called whenever Σ changes.
+ * exposures are visited) and must be called whenever Σ changes. With a covariance `support` (the
+ * factors exposures can sit in), g is kept on those s entries only: O(s) and O(s·nnz) instead.
  *
  * Every method taking `z` takes the VaR multiplier for the wanted confidence and horizon:
  * z = normalVarMultiplier(c)·sqrt(h) for an h-period VaR (square-root-of-time, DOMAIN §1.7).
@@ -40,6 +41,12 @@ export class VarBook {
   private readonly slot: Int32Array;
   private nonzeroLength = 0;
   private updates = 0;
+  /** Factors g is kept for (CovarianceSource.support), and a membership flag per index. */
+  private readonly support: Int32Array;
+  private readonly inSupport: Uint8Array;
+  /** Each index's position in the support (-1 outside), and Σ on the support (s×s, live). */
+  private readonly local: Int32Array;
+  private readonly sub: ReadonlyFloat64Array;
 
   /**
    * A flat book against `covariance`, whose `matrix` must stay the same array for the book's life
@@ -53,9 +60,19 @@ export class VarBook {
     this.n = n;
     this.cov = covariance.matrix;
     this.w = new Float64Array(n);
-    this.g = new Float64Array(n);
     this.nonzero = new Int32Array(n);
     this.slot = new Int32Array(n).fill(-1);
+    this.support = covariance.support ?? Int32Array.from({ length: n }, (_, k) => k);
+    const s = this.support.length;
+    this.g = new Float64Array(s);
+    this.sub = covariance.support === undefined ? covariance.matrix : (covariance.supportMatrix ?? new Float64Array(0));
+    if (this.sub.length !== s * s) throw new RangeError(`support matrix has ${this.sub.length} entries, expected ${s * s}`);
+    this.inSupport = new Uint8Array(n);
+    this.local = new Int32Array(n).fill(-1);
+    this.support.forEach((k, b) => {
+      this.inSupport[k] = 1;
+      this.local[k] = b;
+    });
   }
 
   /** w_k, the exposure to factor k (currency). */
@@ -67,7 +84,7 @@ export class VarBook {
   /** g_k = (Σw)_k, the covariance of factor k's return with the book's P&L (currency). */
   covarianceWithBook(k: number): number {
     this.checkIndex(k);
-    return this.g[k]!;
+    return this.g[this.local[k]!]!;
   }
 
   /** Number of factors with a nonzero exposure. */
@@ -151,7 +168,7 @@ export class VarBook {
   marginalVar(k: number, z: number): number {
     this.checkIndex(k);
     const sigma = this.sigma();
-    if (sigma > 0) return (z * this.g[k]!) / sigma;
+    if (sigma > 0) return (z * this.g[this.local[k]!]!) / sigma;
     return z * Math.sqrt(this.cov[k * this.n + k]!);
   }
 
@@ -159,7 +176,7 @@ export class VarBook {
   componentVar(k: number, z: number): number {
     this.checkIndex(k);
     const sigma = this.sigma();
-    return sigma > 0 ? (z / sigma) * this.w[k]! * this.g[k]! : 0; // same rounding as componentVars
+    return sigma > 0 ? (z / sigma) * this.w[k]! * this.g[this.local[k]!]! : 0; // same rounding as componentVars
   }
 
   /**
@@ -176,7 +193,7 @@ export class VarBook {
     for (let i = 0; i < count; i++) {
       const k = this.nonzero[i]!;
       indices[i] = k;
-      values[i] = scale * this.w[k]! * this.g[k]!;
+      values[i] = scale * this.w[k]! * this.g[this.local[k]!]!;
     }
     return count;
   }
@@ -187,8 +204,6 @@ export class VarBook {
    * Nonzero exposures are visited in ascending factor order, so the result depends only on w and Σ.
    */
   recompute(): number {
-    const n = this.n;
-    const cov = this.cov;
     const w = this.w;
     const g = this.g;
     const count = this.nonzeroLength;
@@ -198,17 +213,20 @@ export class VarBook {
       nonzero.subarray(0, count).sort();
       for (let i = 0; i < count; i++) this.slot[nonzero[i]!] = i;
     }
+    const support = this.support;
+    const s = support.length;
     g.fill(0);
+    const sub = this.sub;
     for (let a = 0; a < count; a++) {
       const j = nonzero[a]!;
       const wj = w[j]!;
-      const row = j * n;
-      for (let i = 0; i < n; i++) g[i] += wj * cov[row + i]!;
+      const row = this.local[j]! * s;
+      for (let b = 0; b < s; b++) g[b] += wj * sub[row + b]!;
     }
     let variance = 0;
     for (let a = 0; a < count; a++) {
       const j = nonzero[a]!;
-      variance += w[j]! * g[j]!;
+      variance += w[j]! * g[this.local[j]!]!;
     }
     this.sigma2 = variance;
     this.updates = 0;
@@ -239,6 +257,7 @@ export class VarBook {
     if (exposures.length !== n) throw new RangeError(`restore needs ${n} exposures, got ${exposures.length}`);
     for (let k = 0; k < n; k++) {
       if (!Number.isFinite(exposures[k]!)) throw new RangeError(`exposure ${k} is not finite: ${exposures[k]}`);
+      if (exposures[k] !== 0 && this.inSupport[k] !== 1) throw new RangeError(`exposure ${k} is outside the covariance's support`);
     }
     this.clear();
     for (let k = 0; k < n; k++) {
@@ -256,7 +275,7 @@ export class VarBook {
   exportState(): VarBookState {
     return {
       exposures: Array.from(this.w),
-      covarianceWithBook: Array.from(this.g),
+      covarianceWithBook: Array.from({ length: this.n }, (_, k) => (this.local[k]! >= 0 ? this.g[this.local[k]!]! : 0)),
       variance: this.sigma2,
       nonzero: Array.from(this.nonzero.subarray(0, this.nonzeroLength)),
       updatesSinceRecompute: this.updates,
@@ -286,15 +305,17 @@ export class VarBook {
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= n) throw new RangeError(`book state nonzero index ${String(k)} out of range`);
       if (seen[k] === 1) throw new RangeError(`book state nonzero index ${k} repeated`);
       if (w[k] === 0) throw new RangeError(`book state lists factor ${k} as nonzero but its exposure is 0`);
+      if (this.inSupport[k] !== 1) throw new RangeError(`book state holds exposure in factor ${k}, outside the covariance's support`);
       seen[k] = 1;
     }
     for (let k = 0; k < n; k++) {
       if (w[k] !== 0 && seen[k] === 0) throw new RangeError(`book state omits nonzero factor ${k}`);
+      if (g[k] !== 0 && this.inSupport[k] !== 1) throw new RangeError(`book state covarianceWithBook[${k}] is nonzero outside the covariance's support`);
     }
     this.clear();
     for (let k = 0; k < n; k++) {
       this.w[k] = w[k]!;
-      this.g[k] = g[k]!;
+      if (this.local[k]! >= 0) this.g[this.local[k]!] = g[k]!;
     }
     for (const k of order as number[]) {
       this.slot[k] = this.nonzeroLength;
@@ -308,16 +329,19 @@ export class VarBook {
   private varianceChange(k: number, delta: number): number {
     this.checkIndex(k);
     if (!Number.isFinite(delta)) throw new RangeError(`exposure change must be finite, got ${delta}`);
-    return delta * (2 * this.g[k]! + delta * this.cov[k * this.n + k]!);
+    return delta * (2 * this.g[this.local[k]!]! + delta * this.cov[k * this.n + k]!);
   }
 
   private apply(k: number, delta: number, next: number): void {
     const n = this.n;
     const cov = this.cov;
     const g = this.g;
-    this.sigma2 += delta * (2 * g[k]! + delta * cov[k * n + k]!); // g before it moves
-    const row = k * n;
-    for (let i = 0; i < n; i++) g[i] += delta * cov[row + i]!;
+    this.sigma2 += delta * (2 * g[this.local[k]!]! + delta * cov[k * n + k]!); // g before it moves
+    const support = this.support;
+    const s = support.length;
+    const sub = this.sub;
+    const row = this.local[k]! * s;
+    for (let b = 0; b < s; b++) g[b] += delta * sub[row + b]!;
     this.w[k] = next;
     this.updates++;
     const at = this.slot[k]!;
@@ -345,6 +369,7 @@ export class VarBook {
 
   private checkIndex(k: number): void {
     if (!(k >= 0 && k < this.n && Math.floor(k) === k)) throw new RangeError(`factor index ${k} out of range [0, ${this.n})`);
+    if (this.inSupport[k] !== 1) throw new RangeError(`index ${k} is not a risk factor of this covariance (outside its support)`);
   }
 }
 

@@ -24,6 +24,14 @@ export type ReadonlyFloat64Array = Omit<Float64Array, 'set' | 'fill' | 'copyWith
 export interface CovarianceSource {
   readonly n: number;
   readonly matrix: ReadonlyFloat64Array;
+  /**
+   * The factor indices books may hold exposure in, ascending (all n when absent). A book keeps
+   * g = Σw on these only: nothing reads g elsewhere, and with 50 factors among 1,000 instruments
+   * that makes a fill O(50) instead of O(1,000) and a recompute 20× cheaper.
+   */
+  readonly support?: Int32Array;
+  /** Σ restricted to the support, row-major s×s (a live view; required with `support`). */
+  readonly supportMatrix?: ReadonlyFloat64Array;
 }
 
 export class EwmaCovariance implements CovarianceSource {
@@ -33,10 +41,30 @@ export class EwmaCovariance implements CovarianceSource {
   /** Returns with absent factors zeroed, reused by every update. */
   private readonly effective: Float64Array;
 
-  /** n factors, decay λ in (0, 1) (0.94 for daily data). Σ starts at zero: seed it. */
-  constructor(n: number, lambda: number) {
+  readonly support: Int32Array | undefined;
+  /** Σ on the support, contiguous, so a book's O(s) row walks stay in cache. */
+  private readonly sub: Float64Array | undefined;
+
+  /**
+   * n factors, decay λ in (0, 1) (0.94 for daily data), optionally the `support` books may use
+   * (ascending, distinct, in range). Σ starts at zero: seed it.
+   */
+  constructor(n: number, lambda: number, support?: ArrayLike<number>) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`factor count must be a positive integer, got ${n}`);
     if (!(lambda > 0 && lambda < 1)) throw new RangeError(`lambda must be in (0, 1), got ${lambda}`);
+    if (support !== undefined) {
+      for (let k = 0; k < support.length; k++) {
+        const f = support[k]!;
+        if (!Number.isInteger(f) || f < 0 || f >= n || (k > 0 && f <= support[k - 1]!)) {
+          throw new RangeError(`support must list distinct factor indices in [0, ${n}) in ascending order; entry ${k} is ${f}`);
+        }
+      }
+      this.support = Int32Array.from(support);
+      this.sub = new Float64Array(support.length * support.length);
+    } else {
+      this.support = undefined;
+      this.sub = undefined;
+    }
     this.n = n;
     this.lambda = lambda;
     this.cov = new Float64Array(n * n);
@@ -76,7 +104,7 @@ export class EwmaCovariance implements CovarianceSource {
         out[i * n + j] = v;
         out[j * n + i] = v;
       }
-    }
+    }    this.refreshSupport();
   }
 
   /**
@@ -108,6 +136,23 @@ export class EwmaCovariance implements CovarianceSource {
         cov[row + j] = v;
         cov[j * n + i] = v;
       }
+    }    this.refreshSupport();
+  }
+
+  get supportMatrix(): ReadonlyFloat64Array | undefined {
+    return this.sub;
+  }
+
+  /** Copies Σ's support rows and columns into the contiguous s×s matrix. */
+  private refreshSupport(): void {
+    const support = this.support;
+    const sub = this.sub;
+    if (support === undefined || sub === undefined) return;
+    const n = this.n;
+    const s = support.length;
+    for (let a = 0; a < s; a++) {
+      const row = support[a]! * n;
+      for (let b = 0; b < s; b++) sub[a * s + b] = this.cov[row + support[b]!]!;
     }
   }
 

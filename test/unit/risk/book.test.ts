@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalEsMultiplier, normalVarMultiplier } from '../../../src/risk/math/normal.js';
 import { VarBook } from '../../../src/risk/var/book.js';
-import type { CovarianceSource } from '../../../src/risk/var/ewma.js';
+import { EwmaCovariance, type CovarianceSource } from '../../../src/risk/var/ewma.js';
 
 const Z99 = normalVarMultiplier(0.99);
 
@@ -260,5 +260,42 @@ describe('VarBook', () => {
     }
     expect(book.updatesSinceRecompute).toBe(20_000);
     expect(book.recompute() / peakSigma).toBeLessThan(1e-10);
+  });
+
+  it('on a covariance support, gives bit-for-bit the VaR of a book over the whole matrix, and refuses indices outside it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(fc.tuple(fc.nat(5), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 60 }), (seed, flow) => {
+        const n = 12;
+        const support = [1, 4, 5, 8, 10, 11];
+        const ewma = new EwmaCovariance(n, 0.94, support);
+        ewma.seed(randomCovariance(n, seed));
+        const full = new VarBook({ n, matrix: ewma.matrix });
+        const sparse = new VarBook(ewma);
+        for (const [pick, amount] of flow) {
+          const k = support[pick]!;
+          full.add(k, amount);
+          sparse.add(k, amount);
+          expect(sparse.variance()).toBe(full.variance());
+          expect(sparse.whatIfVariance(k, amount)).toBe(full.whatIfVariance(k, amount));
+        }
+        for (const k of support) {
+          expect(sparse.covarianceWithBook(k)).toBe(full.covarianceWithBook(k));
+          expect(sparse.componentVar(k, Z99)).toBe(full.componentVar(k, Z99));
+        }
+        // A new Σ (an EWMA step) reaches the support matrix; recompute agrees again.
+        ewma.update(Array.from({ length: n }, (_, i) => ((i * 7919 + seed) % 200) / 10_000 - 0.01));
+        full.recompute();
+        sparse.recompute();
+        expect(sparse.variance()).toBe(full.variance());
+        const restored = new VarBook(ewma);
+        restored.importState(sparse.exportState());
+        expect(restored.exportState()).toEqual(sparse.exportState());
+      }),
+      { seed: 611, numRuns: 100 },
+    );
+    const book = new VarBook(new EwmaCovariance(4, 0.94, [0, 2]));
+    expect(() => book.add(1, 5)).toThrow(/not a risk factor/);
+    expect(() => book.restore([0, 1, 0, 0])).toThrow(/outside the covariance's support/);
+    expect(() => new EwmaCovariance(4, 0.94, [2, 1])).toThrow(/ascending/);
   });
 });

@@ -142,6 +142,19 @@ describe('duplicate client order id', () => {
     expect(r).toMatchObject({ scope: 'account', target: 'acct1' });
     expect(check(e, T + 2, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'dup', account: 'acct2' })).approved).toBe(true);
   });
+
+  it('rejects an id older than the window while its order is still open, and frees it once the order is done', () => {
+    const e = engine({ ...riskConfig(), duplicateWindowMs: 1_000 });
+    markAll(e, T0);
+    expect(check(e, T, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'rest' })).approved).toBe(true);
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'rest' }));
+    markAll(e, T + 5_000);
+    const r = only(check(e, T + 5_000, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'rest' })).reasons, 'ORDER_DUPLICATE_ID');
+    expect(r).toMatchObject({ scope: 'account', target: 'acct1', detail: 'client order id rest is still open' });
+    e.process(env(T + 5_000, { type: 'order.cancel', account: 'acct1', clOrdId: 'rest' }));
+    expect(e.state.reservations.size).toBe(0);
+    expect(check(e, T + 5_001, order({ instrument: BTC_PERP, qty: '1', clOrdId: 'rest' })).approved).toBe(true);
+  });
 });
 
 describe('order rate (sliding window)', () => {

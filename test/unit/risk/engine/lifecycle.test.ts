@@ -146,6 +146,27 @@ describe('reservation memory', () => {
       e.process(env(T + 1, { type: 'order.cancel', account: 'acct1', clOrdId: id }));
     }
     expect(e.state.reservations.size).toBe(1);
-    expect(e.state.reservations.queuedEntries()).toBeLessThan(3_000);
+    // A released order leaves its expiry queue at once (not at its TTL), so it can die young.
+    expect(e.state.reservations.queuedEntries()).toBe(1);
+  });
+
+  it('expires pending and acked reservations in TTL order, each exactly once, after releases in between', () => {
+    const e = engine(riskConfig({ firm: { orderRate: { maxOrders: 1_000_000, windowMs: 1000 } } }));
+    markAll(e, T0);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const id of ids) expect(check(e, T, order({ instrument: BTC_PERP, qty: '0.001', clOrdId: id })).approved).toBe(true);
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'b' }));
+    e.process(env(T, { type: 'order.cancel', account: 'acct1', clOrdId: 'c' }));
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'd' }));
+    e.process(env(T, { type: 'order.cancel', account: 'acct1', clOrdId: 'd' }));
+    e.drainOutputs();
+    expect(e.state.reservations.size).toBe(3);
+    expect(e.state.reservations.queuedEntries()).toBe(3);
+    // Far past both TTLs: the two pending ones first (queue order), then the acked one.
+    e.process(env(T + 365 * 86_400_000, { type: 'mark', venue: 'binance', instrument: BTC_PERP, exchTs: 0, recvTs: 0, markPrice: '1' }));
+    const expired = e.drainOutputs().filter((o) => o.type === 'alert' && o.code === 'RESERVATION_EXPIRED');
+    expect(expired.map((a) => (a as { message: string }).message.split(' ')[1])).toEqual(['a', 'e', 'b']);
+    expect(e.state.reservations.size).toBe(0);
+    expect(e.state.reservations.queuedEntries()).toBe(0);
   });
 });
