@@ -8,7 +8,8 @@
  *     current marks and recomputed (O(n · nonzero) per book, the costliest tick);
  *   - the VaR sample clock (`var.sampleIntervalMs`, aligned to the epoch: daily = 00:00 UTC):
  *     returns of every factor since the last sample update the EWMA covariance;
- *   - the UTC day roll: start-of-day equity for the daily loss limit.
+ *   - the UTC day roll: start-of-day equity for the daily loss limit, and a new generation of the
+ *     ledger's execution-id dedupe (ids are remembered for one to two days).
  */
 import { revalueAll } from './revalue.js';
 import { releaseReservation } from './reserve.js';
@@ -58,6 +59,10 @@ function nextTick(now: number, every: number): number {
 }
 
 function dayRoll(state: EngineState): void {
+  // Execution, funding and transfer ids are remembered for one to two UTC days (docs/ledger.md
+  // §5): rotating on the engine's own day clock keeps the ledger's memory bounded and replays
+  // rotate at the same events. A host that persists snapshots takes one right after this.
+  state.ledger.rotateDedupe();
   const a = state.agg;
   for (let node = 0; node < a.nodeCount; node++) {
     a.sodEquity[node] = a.equity(node);

@@ -84,6 +84,25 @@ describe('execution reports', () => {
     expect(e.state.counters.duplicateExecutions).toBe(1);
   });
 
+  it('remembers execution ids across the next UTC day roll, and the ledger forgets them after two', () => {
+    const DAY = 86_400_000;
+    const e = engine();
+    markAll(e, T0);
+    const fill = env(T, { type: 'fill' as const, account: 'acct1', execId: 'd1', instrument: BTC_PERP, side: 'buy' as const, qty: '1', price: '50000' });
+    e.process(fill);
+    const held = e.state.ledger.dedupeSize();
+    expect(held).toBeGreaterThan(0);
+    // Next day: still a duplicate.
+    markAll(e, T0 + DAY);
+    e.process({ ...fill, ts: T + DAY });
+    expect(e.state.counters.duplicateExecutions).toBe(1);
+    expect(e.state.ledger.position(0, e.state.registry.indexOf(BTC_PERP))?.qty).toBe(10n ** 18n);
+    // Two day rolls later the id has aged out of both generations: the ledger's memory is bounded.
+    markAll(e, T0 + 2 * DAY);
+    markAll(e, T0 + 3 * DAY);
+    expect(e.state.ledger.dedupeSize()).toBe(0);
+  });
+
   it('bad reports raise alerts and change nothing', () => {
     const e = engine();
     markAll(e, T0);
