@@ -115,6 +115,21 @@ class ExpiryQueue {
     this.length--;
   }
 
+  /** Links `r` after the last entry expiring no later than it (restoring an unlisted reservation). */
+  insertByExpiry(r: Reservation): void {
+    let after = this.tail;
+    while (after !== null && after.expiresAt > r.expiresAt) after = after.queuePrev;
+    const next = after === null ? this.head : after.queueNext;
+    r.queuePrev = after;
+    r.queueNext = next;
+    if (after === null) this.head = r;
+    else after.queueNext = r;
+    if (next === null) this.tail = r;
+    else next.queuePrev = r;
+    r.queued = true;
+    this.length++;
+  }
+
   /** Moves every reservation whose expiry is due to `out`, oldest first. */
   popDue(now: number, out: Reservation[]): void {
     while (this.head !== null && this.head.expiresAt <= now) {
@@ -169,8 +184,9 @@ export class ReservationBook {
     }
   }
 
-  /** Adds an approved order's reservation (its id is not open on the account: the check refuses that). */
+  /** Adds an approved order's reservation. Its id must not be open on the account (the duplicate check refuses that). */
   add(r: Reservation): void {
+    if (this.get(r.account, r.clOrdId) !== undefined) throw new Error(`reservation ${r.clOrdId} is already open on account ${r.account}`);
     r.idHash = idHash(r.account, r.clOrdId);
     this.index(r);
     const tail = this.last[r.account] ?? null;
@@ -228,9 +244,16 @@ export class ReservationBook {
     return { pending: this.pending.live(), open: this.open.live() };
   }
 
-  /** Rebuilds from a snapshot: reservations in `all()` order, then both queues. */
+  /**
+   * Rebuilds from a snapshot: reservations in `all()` order, then both queues. A snapshot is
+   * trusted for order, not for consistency: an id listed twice keeps its first reservation, a
+   * reservation sits in one queue only and in the one its `acked` says (snapshots from before the
+   * linked queues could list a replaced order in both), and one no queue lists is put in its queue
+   * by expiry, so every open order still expires.
+   */
   restore(all: readonly Reservation[], pending: readonly Reservation[], open: readonly Reservation[]): void {
     for (const r of all) {
+      if (this.get(r.account, r.clOrdId) !== undefined) continue;
       r.idHash = idHash(r.account, r.clOrdId);
       this.index(r);
       const tail = this.last[r.account] ?? null;
@@ -239,14 +262,21 @@ export class ReservationBook {
       else tail.accountNext = r;
       this.last[r.account] = r;
     }
-    for (const r of pending) this.pending.push(r);
-    for (const r of open) this.open.push(r);
+    const indexed = (r: Reservation): boolean => this.get(r.account, r.clOrdId) === r;
+    for (const r of pending) if (!r.queued && !r.acked && indexed(r)) this.pending.push(r);
+    for (const r of open) if (!r.queued && r.acked && indexed(r)) this.open.push(r);
+    for (const r of this.all()) if (!r.queued) (r.acked ? this.open : this.pending).insertByExpiry(r);
   }
 
-  /** Every open reservation in a deterministic order (account, then insertion). */
+  /** Every open reservation in a deterministic order (account, then insertion); the one just yielded may be removed. */
   *all(): IterableIterator<Reservation> {
     for (let a = 0; a < this.first.length; a++) {
-      for (let r: Reservation | null = this.first[a] ?? null; r !== null; r = r.accountNext) yield r;
+      let r: Reservation | null = this.first[a] ?? null;
+      while (r !== null) {
+        const next: Reservation | null = r.accountNext;
+        yield r;
+        r = next;
+      }
     }
   }
 

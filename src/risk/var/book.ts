@@ -310,11 +310,11 @@ export class VarBook {
     }
     for (let k = 0; k < n; k++) {
       if (w[k] !== 0 && seen[k] === 0) throw new RangeError(`book state omits nonzero factor ${k}`);
-      if (g[k] !== 0 && this.inSupport[k] !== 1) throw new RangeError(`book state covarianceWithBook[${k}] is nonzero outside the covariance's support`);
     }
     this.clear();
     for (let k = 0; k < n; k++) {
       this.w[k] = w[k]!;
+      // g outside the support is never read (and books before the support kept it there).
       if (this.local[k]! >= 0) this.g[this.local[k]!] = g[k]!;
     }
     for (const k of order as number[]) {

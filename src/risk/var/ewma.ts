@@ -104,7 +104,8 @@ export class EwmaCovariance implements CovarianceSource {
         out[i * n + j] = v;
         out[j * n + i] = v;
       }
-    }    this.refreshSupport();
+    }
+    this.refreshSupport();
   }
 
   /**
@@ -136,7 +137,8 @@ export class EwmaCovariance implements CovarianceSource {
         cov[row + j] = v;
         cov[j * n + i] = v;
       }
-    }    this.refreshSupport();
+    }
+    this.refreshSupport();
   }
 
   get supportMatrix(): ReadonlyFloat64Array | undefined {

@@ -295,6 +295,12 @@ describe('VarBook', () => {
     );
     const book = new VarBook(new EwmaCovariance(4, 0.94, [0, 2]));
     expect(() => book.add(1, 5)).toThrow(/not a risk factor/);
+    // A state saved by a book over the whole matrix (g everywhere) loads; g off the support is unused.
+    const old = { exposures: [2, 0, 0, 0], covarianceWithBook: [0.5, 0.25, 0.125, 0.0625], variance: 1, nonzero: [0], updatesSinceRecompute: 0 };
+    book.importState(old);
+    expect(book.covarianceWithBook(0)).toBe(0.5);
+    expect(book.covarianceWithBook(2)).toBe(0.125);
+    expect(book.exportState().covarianceWithBook).toEqual([0.5, 0, 0.125, 0]);
     expect(() => book.restore([0, 1, 0, 0])).toThrow(/outside the covariance's support/);
     expect(() => new EwmaCovariance(4, 0.94, [2, 1])).toThrow(/ascending/);
   });

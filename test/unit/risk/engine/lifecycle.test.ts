@@ -3,8 +3,10 @@
  * cannot be applied, and the exact ledger behind the engine.
  */
 import { describe, expect, it } from 'vitest';
+import { Engine } from '../../../../src/risk/engine.js';
 import type { Alert, AuditRecord } from '../../../../src/risk/outputs.js';
-import { BTC_PERP, check, codes, engine, env, markAll, order, riskConfig, T0 } from './setup.js';
+import type { EngineSnapshot } from '../../../../src/risk/snapshot.js';
+import { BTC_PERP, check, codes, engine, env, markAll, order, registry, riskConfig, SEED, T0 } from './setup.js';
 
 const T = T0 + 100;
 
@@ -167,6 +169,29 @@ describe('reservation memory', () => {
     expect(e.state.reservations.size).toBe(1);
     // A released order leaves its expiry queue at once (not at its TTL), so it can die young.
     expect(e.state.reservations.queuedEntries()).toBe(1);
+  });
+
+  it('restores an inconsistent snapshot safely: each order queued once, in the queue its state says, none left unqueued', () => {
+    const e = engine();
+    markAll(e, T0);
+    for (const id of ['x', 'y', 'z']) expect(check(e, T, order({ instrument: BTC_PERP, qty: '0.001', clOrdId: id })).approved).toBe(true);
+    e.process(env(T, { type: 'order.ack', account: 'acct1', clOrdId: 'x' }));
+    const snap = JSON.parse(JSON.stringify(e.snapshot())) as EngineSnapshot;
+    expect(snap.pendingQueue).toEqual([['acct1', 'y'], ['acct1', 'z']]);
+    expect(snap.openQueue).toEqual([['acct1', 'x']]);
+    // What a snapshot from before the linked queues could hold: an order listed twice, once in the
+    // wrong queue, and another not listed at all.
+    snap.pendingQueue = [['acct1', 'x'], ['acct1', 'z'], ['acct1', 'z']];
+    snap.openQueue = [['acct1', 'x'], ['acct1', 'x']];
+    const restored = Engine.restore(registry(), riskConfig(), snap, { varSeed: SEED });
+    expect(restored.state.reservations.size).toBe(3);
+    expect(restored.state.reservations.queuedEntries()).toBe(3);
+    restored.drainOutputs();
+    restored.process(env(T + 365 * 86_400_000, { type: 'mark', venue: 'binance', instrument: BTC_PERP, exchTs: 0, recvTs: 0, markPrice: '1' }));
+    const expired = restored.drainOutputs().filter((o) => o.type === 'alert' && o.code === 'RESERVATION_EXPIRED');
+    expect(expired.map((a) => (a as { message: string }).message.split(' ')[1]).sort()).toEqual(['x', 'y', 'z']);
+    expect(restored.state.reservations.size).toBe(0);
+    expect(restored.state.reservations.queuedEntries()).toBe(0);
   });
 
   it('expires pending and acked reservations in TTL order, each exactly once, after releases in between', () => {
