@@ -142,20 +142,32 @@ class ExpiryQueue {
 
 /** Marks a deleted slot of the id index (probing continues past it). */
 const TOMBSTONE = Symbol('tombstone');
-type Slot = Reservation | typeof TOMBSTONE | null;
+/** An empty slot is null, or undefined in a table not yet written (`new Array(n)`, no fill pass). */
+type Slot = Reservation | typeof TOMBSTONE | null | undefined;
+
+/** Slots moved out of a table being replaced, per add or remove, while a resize is under way. */
+const DRAIN_PER_OPERATION = 16;
 
 /**
  * The open reservations: found by (account, client order id), iterated per account in insertion
  * order, and queued by expiry. Built so that an order's passage allocates nothing that outlives
- * it: an open-addressing id index over a preallocated slot array (cleared and rebuilt in place
- * when deletions pile up) and intrusive per-account lists, instead of a Map per account whose
- * backing store is reallocated every few inserts under churn and promoted to the old generation.
+ * it: an open-addressing id index over a preallocated slot array and intrusive per-account lists,
+ * instead of a Map per account whose backing store is reallocated every few inserts under churn
+ * and promoted to the old generation. When the index must grow (or shed its deletion markers) it
+ * moves to a new table a few slots per operation, so no single check pays for rehashing every
+ * open order (in one go that took 17 ms at 65,000 open orders).
  */
 export class ReservationBook {
   private slots: Slot[];
   private mask: number;
-  private used = 0;
+  /** Open reservations in all; entries and deletion markers in `slots`. */
+  private count = 0;
+  private inTable = 0;
   private tombstones = 0;
+  /** The table being replaced while a resize is under way, and how far it has been drained. */
+  private draining: Slot[] | null = null;
+  private drainMask = 0;
+  private drainAt = 0;
   private readonly first: Array<Reservation | null>;
   private readonly last: Array<Reservation | null>;
   private readonly pending = new ExpiryQueue();
@@ -170,18 +182,14 @@ export class ReservationBook {
   }
 
   get size(): number {
-    return this.used;
+    return this.count;
   }
 
   get(account: number, clOrdId: string): Reservation | undefined {
-    const slots = this.slots;
-    let j = idHash(account, clOrdId) & this.mask;
-    for (;;) {
-      const r = slots[j]!;
-      if (r === null) return undefined;
-      if (r !== TOMBSTONE && r.account === account && r.clOrdId === clOrdId) return r;
-      j = (j + 1) & this.mask;
-    }
+    const h = idHash(account, clOrdId);
+    const r = findIn(this.slots, this.mask, h, account, clOrdId);
+    if (r !== undefined || this.draining === null) return r;
+    return findIn(this.draining, this.drainMask, h, account, clOrdId);
   }
 
   /** Adds an approved order's reservation. Its id must not be open on the account (the duplicate check refuses that). */
@@ -211,12 +219,12 @@ export class ReservationBook {
     if (!r.active) return;
     r.active = false;
     (r.acked ? this.open : this.pending).unlink(r);
-    const slots = this.slots;
-    let j = r.idHash & this.mask;
-    while (slots[j] !== r) j = (j + 1) & this.mask;
-    slots[j] = TOMBSTONE;
-    this.used--;
-    this.tombstones++;
+    if (deleteFrom(this.slots, this.mask, r)) {
+      this.inTable--;
+      this.tombstones++;
+    } else deleteFrom(this.draining!, this.drainMask, r); // not moved over yet
+    this.count--;
+    this.drain();
     const prev = r.accountPrev;
     const next = r.accountNext;
     if (prev === null) this.first[r.account] = next;
@@ -281,32 +289,79 @@ export class ReservationBook {
   }
 
   private index(r: Reservation): void {
-    // Keep at most half the slots non-empty so probes stay short; rebuild (in place when the
-    // size allows) once deletions have left too many tombstones.
-    if ((this.used + this.tombstones + 1) * 2 > this.slots.length) this.rebuild((this.used + 1) * 4 > this.slots.length ? this.slots.length * 2 : this.slots.length);
-    const slots = this.slots;
-    let j = r.idHash & this.mask;
-    while (slots[j] !== null && slots[j] !== TOMBSTONE) j = (j + 1) & this.mask;
-    if (slots[j] === TOMBSTONE) this.tombstones--;
-    slots[j] = r;
-    this.used++;
+    this.drain();
+    // At most half the slots hold an entry or a deletion marker, so probes stay short and always
+    // reach an empty slot. Past that, start moving to a fresh table: twice the size if the open
+    // orders need it, else the same size without the markers.
+    if ((this.inTable + this.tombstones + 1) * 2 > this.slots.length) this.startResize();
+    this.insert(r);
+    this.count++;
   }
 
-  private rebuild(capacity: number): void {
-    if (capacity === this.slots.length) this.slots.fill(null);
-    else this.slots = new Array<Slot>(capacity).fill(null);
-    this.mask = capacity - 1;
-    this.used = 0;
-    this.tombstones = 0;
+  private insert(r: Reservation): void {
     const slots = this.slots;
-    for (let a = 0; a < this.first.length; a++) {
-      for (let r: Reservation | null = this.first[a] ?? null; r !== null; r = r.accountNext) {
-        let j = r.idHash & this.mask;
-        while (slots[j] !== null) j = (j + 1) & this.mask;
-        slots[j] = r;
-        this.used++;
+    let j = r.idHash & this.mask;
+    while (slots[j] != null && slots[j] !== TOMBSTONE) j = (j + 1) & this.mask;
+    if (slots[j] === TOMBSTONE) this.tombstones--;
+    slots[j] = r;
+    this.inTable++;
+  }
+
+  private startResize(): void {
+    // A resize still under way finishes first (only when the new table filled up that fast).
+    while (this.draining !== null) this.drain();
+    const capacity = (this.count + 1) * 4 > this.slots.length ? this.slots.length * 2 : this.slots.length;
+    this.draining = this.slots;
+    this.drainMask = this.mask;
+    this.drainAt = 0;
+    this.slots = new Array<Slot>(capacity);
+    this.mask = capacity - 1;
+    this.inTable = 0;
+    this.tombstones = 0;
+  }
+
+  /**
+   * Moves the next few entries of the table being replaced into the current one. A moved slot is
+   * marked deleted rather than emptied, so probe runs through the old table stay intact.
+   */
+  private drain(): void {
+    const old = this.draining;
+    if (old === null) return;
+    const end = Math.min(old.length, this.drainAt + DRAIN_PER_OPERATION);
+    for (let j = this.drainAt; j < end; j++) {
+      const r = old[j];
+      if (r != null && r !== TOMBSTONE) {
+        old[j] = TOMBSTONE;
+        this.insert(r);
       }
     }
+    this.drainAt = end;
+    if (end === old.length) this.draining = null;
+  }
+}
+
+/** The reservation with this key in one table, if there. */
+function findIn(slots: readonly Slot[], mask: number, h: number, account: number, clOrdId: string): Reservation | undefined {
+  let j = h & mask;
+  for (;;) {
+    const r = slots[j];
+    if (r == null) return undefined;
+    if (r !== TOMBSTONE && r.account === account && r.clOrdId === clOrdId) return r;
+    j = (j + 1) & mask;
+  }
+}
+
+/** Marks `r`'s slot in one table deleted; false when `r` is not in that table. */
+function deleteFrom(slots: Slot[], mask: number, r: Reservation): boolean {
+  let j = r.idHash & mask;
+  for (;;) {
+    const s = slots[j];
+    if (s === r) {
+      slots[j] = TOMBSTONE;
+      return true;
+    }
+    if (s == null) return false;
+    j = (j + 1) & mask;
   }
 }
 

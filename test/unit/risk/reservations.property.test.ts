@@ -96,6 +96,33 @@ describe('ReservationBook', () => {
     for (let k = 0; k < all.length; k++) expect(book.get(0, `p-${k}`)).toBe(k % 3 === 0 ? undefined : all[k]);
   });
 
+  it('finds, removes and adds correctly while a resize is moving entries to the new table', () => {
+    const book = new ReservationBook(3);
+    const make = (k: number): Reservation => new Reservation(`g-${k}`, k % 3, 0, 1, 1, 1, 0, 1e9, PER);
+    // The 513th entry fills half of the 1,024 initial slots: the move to a larger table starts,
+    // 16 slots per operation, so right after it most entries still sit in the old table.
+    const all = Array.from({ length: 513 }, (_, k) => make(k));
+    for (const r of all) book.add(r);
+    const wrong = (): string[] => all.filter((r) => book.get(r.account, r.clOrdId) !== (r.active ? r : undefined)).map((r) => r.clOrdId);
+    expect(wrong()).toEqual([]);
+    // Each removal, checked at once: the move is still under way for the first 60-odd operations.
+    const stale: string[] = [];
+    for (let k = 0; k < 100; k++) {
+      book.remove(all[k]!);
+      if (book.get(all[k]!.account, all[k]!.clOrdId) !== undefined) stale.push(all[k]!.clOrdId);
+    }
+    expect(stale).toEqual([]);
+    expect(wrong()).toEqual([]);
+    for (let k = 513; k < 800; k++) {
+      all.push(make(k));
+      book.add(all[k]!);
+      if (k % 7 === 0) book.remove(all[k - 300]!);
+    }
+    expect(wrong()).toEqual([]);
+    expect(book.size).toBe(all.filter((r) => r.active).length);
+    expect(() => book.add(make(700))).toThrow(/already open/);
+  });
+
   it('keeps every entry findable through growth past its initial slots and tombstone rebuilds', () => {
     const book = new ReservationBook(2);
     const all: Reservation[] = [];
