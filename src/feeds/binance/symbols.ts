@@ -44,8 +44,12 @@ const SPOT_QUOTES: readonly string[] = [
   'COP', 'CZK', 'IDR',
 ];
 
-/** USD-M futures are margined and settled in their quote asset. */
-const USDM_QUOTES: readonly string[] = ['USDT', 'USDC', 'BUSD'];
+/**
+ * USD-M futures are margined and settled in their quote asset: USDⓈ, and BTC for the
+ * BTC-margined perpetuals listed under USDⓈ-M (ETHBTC, BNBBTC, BCHBTC: linear, quoted and
+ * settled in BTC).
+ */
+const USDM_QUOTES: readonly string[] = ['USDT', 'USDC', 'BUSD', 'BTC'];
 
 /** Caps the memo so a stream of made-up symbols cannot grow it without bound. */
 const MEMO_LIMIT = 4096;

@@ -538,6 +538,10 @@ describe('binance canonical ids for symbols outside the registry', () => {
     expect(deriveBinanceCanonicalId('binance-spot', 'btcusdt')).toBeUndefined();
     expect(deriveBinanceCanonicalId('binance-usdm', 'SUSHIUSDT')).toBe('binance:SUSHI/USDT:USDT');
     expect(deriveBinanceCanonicalId('binance-usdm', 'BTCUSDC')).toBe('binance:BTC/USDC:USDC');
+    // BTC-margined perpetuals listed under USDⓈ-M: quoted and settled in BTC.
+    expect(deriveBinanceCanonicalId('binance-usdm', 'ETHBTC')).toBe('binance:ETH/BTC:BTC');
+    expect(deriveBinanceCanonicalId('binance-usdm', 'WBTCUSDT')).toBe('binance:WBTC/USDT:USDT');
+    expect(deriveBinanceCanonicalId('binance-usdm', 'BTC')).toBeUndefined();
     expect(deriveBinanceCanonicalId('binance-usdm', 'ETHUSDT_270326')).toBe('binance:ETH/USDT:USDT-270326');
     expect(deriveBinanceCanonicalId('binance-usdm', 'ETHUSDT_2703')).toBeUndefined();
   });
