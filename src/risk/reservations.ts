@@ -93,13 +93,7 @@ class ExpiryQueue {
   }
 
   push(r: Reservation): void {
-    r.queuePrev = this.tail;
-    r.queueNext = null;
-    if (this.tail === null) this.head = r;
-    else this.tail.queueNext = r;
-    this.tail = r;
-    r.queued = true;
-    this.length++;
+    this.linkAfter(this.tail, r);
   }
 
   unlink(r: Reservation): void {
@@ -119,6 +113,11 @@ class ExpiryQueue {
   insertByExpiry(r: Reservation): void {
     let after = this.tail;
     while (after !== null && after.expiresAt > r.expiresAt) after = after.queuePrev;
+    this.linkAfter(after, r);
+  }
+
+  /** Links `r` after `after`, or first when `after` is null. */
+  private linkAfter(after: Reservation | null, r: Reservation): void {
     const next = after === null ? this.head : after.queueNext;
     r.queuePrev = after;
     r.queueNext = next;
@@ -186,23 +185,12 @@ export class ReservationBook {
   }
 
   get(account: number, clOrdId: string): Reservation | undefined {
-    const h = idHash(account, clOrdId);
-    const r = findIn(this.slots, this.mask, h, account, clOrdId);
-    if (r !== undefined || this.draining === null) return r;
-    return findIn(this.draining, this.drainMask, h, account, clOrdId);
+    return this.find(idHash(account, clOrdId), account, clOrdId);
   }
 
   /** Adds an approved order's reservation. Its id must not be open on the account (the duplicate check refuses that). */
   add(r: Reservation): void {
-    if (this.get(r.account, r.clOrdId) !== undefined) throw new Error(`reservation ${r.clOrdId} is already open on account ${r.account}`);
-    r.idHash = idHash(r.account, r.clOrdId);
-    this.index(r);
-    const tail = this.last[r.account] ?? null;
-    r.accountPrev = tail;
-    r.accountNext = null;
-    if (tail === null) this.first[r.account] = r;
-    else tail.accountNext = r;
-    this.last[r.account] = r;
+    if (!this.enter(r)) throw new Error(`reservation ${r.clOrdId} is already open on account ${r.account}`);
     this.pending.push(r);
   }
 
@@ -260,16 +248,7 @@ export class ReservationBook {
    * by expiry, so every open order still expires.
    */
   restore(all: readonly Reservation[], pending: readonly Reservation[], open: readonly Reservation[]): void {
-    for (const r of all) {
-      if (this.get(r.account, r.clOrdId) !== undefined) continue;
-      r.idHash = idHash(r.account, r.clOrdId);
-      this.index(r);
-      const tail = this.last[r.account] ?? null;
-      r.accountPrev = tail;
-      if (tail === null) this.first[r.account] = r;
-      else tail.accountNext = r;
-      this.last[r.account] = r;
-    }
+    for (const r of all) this.enter(r);
     const indexed = (r: Reservation): boolean => this.get(r.account, r.clOrdId) === r;
     for (const r of pending) if (!r.queued && !r.acked && indexed(r)) this.pending.push(r);
     for (const r of open) if (!r.queued && r.acked && indexed(r)) this.open.push(r);
@@ -286,6 +265,30 @@ export class ReservationBook {
         r = next;
       }
     }
+  }
+
+  private find(h: number, account: number, clOrdId: string): Reservation | undefined {
+    const r = findIn(this.slots, this.mask, h, account, clOrdId);
+    if (r !== undefined || this.draining === null) return r;
+    return findIn(this.draining, this.drainMask, h, account, clOrdId);
+  }
+
+  /**
+   * Indexes `r` (its id hashed once) and appends it to its account's list; false, changing
+   * nothing, when an order under its id is already open on the account.
+   */
+  private enter(r: Reservation): boolean {
+    const h = idHash(r.account, r.clOrdId);
+    if (this.find(h, r.account, r.clOrdId) !== undefined) return false;
+    r.idHash = h;
+    this.index(r);
+    const tail = this.last[r.account] ?? null;
+    r.accountPrev = tail;
+    r.accountNext = null;
+    if (tail === null) this.first[r.account] = r;
+    else tail.accountNext = r;
+    this.last[r.account] = r;
+    return true;
   }
 
   private index(r: Reservation): void {

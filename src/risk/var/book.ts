@@ -41,9 +41,8 @@ export class VarBook {
   private readonly slot: Int32Array;
   private nonzeroLength = 0;
   private updates = 0;
-  /** Factors g is kept for (CovarianceSource.support), and a membership flag per index. */
+  /** Factors g is kept for (CovarianceSource.support). */
   private readonly support: Int32Array;
-  private readonly inSupport: Uint8Array;
   /** Each index's position in the support (-1 outside), and Σ on the support (s×s, live). */
   private readonly local: Int32Array;
   private readonly sub: ReadonlyFloat64Array;
@@ -67,12 +66,8 @@ export class VarBook {
     this.g = new Float64Array(s);
     this.sub = covariance.support === undefined ? covariance.matrix : (covariance.supportMatrix ?? new Float64Array(0));
     if (this.sub.length !== s * s) throw new RangeError(`support matrix has ${this.sub.length} entries, expected ${s * s}`);
-    this.inSupport = new Uint8Array(n);
     this.local = new Int32Array(n).fill(-1);
-    this.support.forEach((k, b) => {
-      this.inSupport[k] = 1;
-      this.local[k] = b;
-    });
+    this.support.forEach((k, b) => (this.local[k] = b));
   }
 
   /** w_k, the exposure to factor k (currency). */
@@ -213,8 +208,7 @@ export class VarBook {
       nonzero.subarray(0, count).sort();
       for (let i = 0; i < count; i++) this.slot[nonzero[i]!] = i;
     }
-    const support = this.support;
-    const s = support.length;
+    const s = this.support.length;
     g.fill(0);
     const sub = this.sub;
     for (let a = 0; a < count; a++) {
@@ -257,7 +251,7 @@ export class VarBook {
     if (exposures.length !== n) throw new RangeError(`restore needs ${n} exposures, got ${exposures.length}`);
     for (let k = 0; k < n; k++) {
       if (!Number.isFinite(exposures[k]!)) throw new RangeError(`exposure ${k} is not finite: ${exposures[k]}`);
-      if (exposures[k] !== 0 && this.inSupport[k] !== 1) throw new RangeError(`exposure ${k} is outside the covariance's support`);
+      if (exposures[k] !== 0 && this.local[k]! < 0) throw new RangeError(`exposure ${k} is outside the covariance's support`);
     }
     this.clear();
     for (let k = 0; k < n; k++) {
@@ -305,7 +299,7 @@ export class VarBook {
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= n) throw new RangeError(`book state nonzero index ${String(k)} out of range`);
       if (seen[k] === 1) throw new RangeError(`book state nonzero index ${k} repeated`);
       if (w[k] === 0) throw new RangeError(`book state lists factor ${k} as nonzero but its exposure is 0`);
-      if (this.inSupport[k] !== 1) throw new RangeError(`book state holds exposure in factor ${k}, outside the covariance's support`);
+      if (this.local[k]! < 0) throw new RangeError(`book state holds exposure in factor ${k}, outside the covariance's support`);
       seen[k] = 1;
     }
     for (let k = 0; k < n; k++) {
@@ -337,8 +331,7 @@ export class VarBook {
     const cov = this.cov;
     const g = this.g;
     this.sigma2 += delta * (2 * g[this.local[k]!]! + delta * cov[k * n + k]!); // g before it moves
-    const support = this.support;
-    const s = support.length;
+    const s = this.support.length;
     const sub = this.sub;
     const row = this.local[k]! * s;
     for (let b = 0; b < s; b++) g[b] += delta * sub[row + b]!;
@@ -369,7 +362,7 @@ export class VarBook {
 
   private checkIndex(k: number): void {
     if (!(k >= 0 && k < this.n && Math.floor(k) === k)) throw new RangeError(`factor index ${k} out of range [0, ${this.n})`);
-    if (this.inSupport[k] !== 1) throw new RangeError(`index ${k} is not a risk factor of this covariance (outside its support)`);
+    if (this.local[k]! < 0) throw new RangeError(`index ${k} is not a risk factor of this covariance (outside its support)`);
   }
 }
 
